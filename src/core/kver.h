@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* Debian package version ordering, as `dpkg --compare-versions` does it:
+ * <0, 0, >0. NULL sorts as the empty version. */
+int dpkg_version_compare(const char *a, const char *b);
+
+/* A kernel release string as `uname -r` prints it:
+ *   6.1.0-56-cloud-amd64          upstream 6.1.0, abi 56, flavour cloud-amd64
+ *   6.12.118+deb13-cloud-amd64    upstream 6.12.118+deb13, no abi, flavour cloud-amd64
+ *   6.8.0-49-generic              upstream 6.8.0, abi 49, flavour generic */
+typedef struct KernelRelease {
+        char *upstream;
+        long abi;         /* -1 when the release has no ABI number */
+        char *flavour;    /* NULL when there is none */
+        unsigned major, minor;
+} KernelRelease;
+
+int kver_parse(const char *release, KernelRelease *ret);
+void kver_done(KernelRelease *k);
+
+/* Orders kernel releases by upstream version (dpkg rules), ABI number, then
+ * flavour: 6.1.0-56-cloud-amd64 < 6.12.118+deb13-cloud-amd64. */
+int kver_compare(const char *a, const char *b);
+
+/* True if release belongs to series "6.1" (not 6.12), or starts with a full
+ * release prefix such as "6.1.0-56". */
+bool kver_matches(const char *release, const char *series_or_prefix);

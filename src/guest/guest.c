@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <guestfs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/grubcfg.h"
+#include "guest.h"
+#include "shared/cleanup.h"
+#include "shared/log.h"
+#include "shared/strv.h"
+
+#define GUEST_MAX_DIR_ENTRIES 100000
+
+static void guestfs_closep(guestfs_h **g) {
+        if (*g)
+                guestfs_close(*g);
+}
+
+static const char *last_error(guestfs_h *g) {
+        const char *e = guestfs_last_error(g);
+
+        return e ? e : "unknown libguestfs error";
+}
+
+static int mountpoint_cmp(const void *a, const void *b) {
+        /* a and b point at (mountpoint, device) pairs; shorter mountpoints first */
+        size_t la = strlen(*(char * const *) a), lb = strlen(*(char * const *) b);
+
+        return la < lb ? -1 : la > lb;
+}
+
+/* libguestfs names Debian by /etc/debian_version ("13.8"); os-release says
+ * what an admin expects to read ("Debian GNU/Linux 13 (trixie)"). */
+static int read_pretty_name(Guest *gu) {
+        _cleanup_free_ char *text = NULL, *pretty = NULL;
+        size_t len;
+        int r;
+
+        if (guest_read_file(gu, "/etc/os-release", 64 * 1024, &text, &len) < 0 &&
+            guest_read_file(gu, "/usr/lib/os-release", 64 * 1024, &text, &len) < 0)
+                return 0;
+        r = shellvars_get(text, len, "PRETTY_NAME", &pretty);
+        if (r < 0)
+                return r;
+        if (pretty && *pretty) {
+                free(gu->product);
+                gu->product = TAKE_PTR(pretty);
+        }
+        return 0;
+}
+
+static int inspect_and_mount(Guest *gu) {
+        _cleanup_strv_free_ char **roots = NULL, **mps = NULL;
+        guestfs_h *g = gu->g;
+        _cleanup_free_ char *type = NULL;
+        size_t n;
+
+        roots = guestfs_inspect_os(g);
+        if (!roots)
+                return log_fail(KPIN_EXIT_UNSUPPORTED, -EIO, "%s: inspecting the image failed: %s",
+                                gu->image, last_error(g));
+        if (!roots[0])
+                return log_fail(KPIN_EXIT_UNSUPPORTED, -ENOENT, "%s: no operating system found in the image",
+                                gu->image);
+        if (roots[1])
+                log_warning("%s: %zu operating systems found, using the one on %s", gu->image,
+                            strv_length(roots), roots[0]);
+
+        gu->root = strdup(roots[0]);
+        type = guestfs_inspect_get_type(g, gu->root);
+        gu->distro = guestfs_inspect_get_distro(g, gu->root);
+        gu->product = guestfs_inspect_get_product_name(g, gu->root);
+        gu->arch = guestfs_inspect_get_arch(g, gu->root);
+        gu->major = guestfs_inspect_get_major_version(g, gu->root);
+        gu->minor = guestfs_inspect_get_minor_version(g, gu->root);
+        if (!gu->root || !type || !gu->distro || !gu->product || !gu->arch)
+                return log_fail(KPIN_EXIT_UNSUPPORTED, -EIO, "%s: inspecting the image failed: %s",
+                                gu->image, last_error(g));
+        if (strcmp(type, "linux") != 0 ||
+            (strcmp(gu->distro, "debian") != 0 && strcmp(gu->distro, "ubuntu") != 0))
+                return log_fail(KPIN_EXIT_UNSUPPORTED, -EPROTONOSUPPORT,
+                                "%s: the guest is %s (%s %s), kpin handles Debian and Ubuntu images",
+                                gu->image, gu->product, type, gu->distro);
+
+        mps = guestfs_inspect_get_mountpoints(g, gu->root);
+        if (!mps)
+                return log_fail(KPIN_EXIT_UNSUPPORTED, -EIO, "%s: %s", gu->image, last_error(g));
+        n = strv_length(mps) / 2;
+        qsort(mps, n, 2 * sizeof(char *), mountpoint_cmp);
+        for (size_t i = 0; i < n; i++) {
+                const char *mp = mps[2 * i], *dev = mps[2 * i + 1];
+                int r = gu->readonly ? guestfs_mount_ro(g, dev, mp) : guestfs_mount(g, dev, mp);
+
+                if (r < 0) {
+                        /* a missing /boot/efi or data disk should not stop inspection */
+                        if (strcmp(mp, "/") == 0)
+                                return log_fail(KPIN_EXIT_IMAGE_INVALID, -EIO, "%s: cannot mount the root filesystem %s: %s",
+                                                gu->image, dev, last_error(g));
+                        log_warning("%s: cannot mount %s on %s: %s", gu->image, dev, mp, last_error(g));
+                }
+        }
+        gu->root_fstype = guestfs_vfs_type(g, gu->root);
+        return read_pretty_name(gu);
+}
+
+int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
+        _cleanup_(guestfs_closep) guestfs_h *g = NULL;
+        _cleanup_(guest_closep) Guest *gu = NULL;
+        int r;
+
+        g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
+        if (!g)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -ENOMEM, "cannot create a libguestfs handle");
+        /* We report errors ourselves, once, as one line. */
+        guestfs_set_error_handler(g, NULL, NULL);
+        if (guestfs_parse_environment(g) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs environment: %s", last_error(g));
+        if (o->verbosity >= LOG_TRACE)
+                guestfs_set_trace(g, 1);
+        if (!o->kvm) {
+                const char *settings[] = { "force_tcg", NULL };
+
+                if (guestfs_set_backend_settings(g, (char **) settings) < 0)
+                        return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
+        }
+        r = guestfs_add_drive_opts(g, image,
+                                   GUESTFS_ADD_DRIVE_OPTS_FORMAT, image_format_to_string(o->format),
+                                   GUESTFS_ADD_DRIVE_OPTS_READONLY, o->readonly,
+                                   -1);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_IMAGE_MISSING, -EIO, "%s: %s", image, last_error(g));
+
+        gu = calloc(1, sizeof(Guest));
+        if (!gu)
+                return -ENOMEM;
+        gu->image = strdup(image);
+        if (!gu->image)
+                return -ENOMEM;
+        gu->readonly = o->readonly;
+        log_debug("launching the libguestfs appliance (%s)", o->kvm ? "KVM" : "TCG");
+        if (guestfs_launch(g) < 0) {
+                const char *e = last_error(g);
+
+                if (strstr(e, "lock"))
+                        return log_fail(KPIN_EXIT_IMAGE_BUSY, -EBUSY, "%s: image is in use: %s", image, e);
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "cannot start the libguestfs appliance: %s", e);
+        }
+        gu->g = TAKE_PTR(g);
+        r = inspect_and_mount(gu);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(gu);
+        return 0;
+}
+
+int guest_close(Guest *gu) {
+        int r = 0;
+
+        if (!gu)
+                return 0;
+        if (gu->g) {
+                if (!gu->readonly) {
+                        if (guestfs_umount_all(gu->g) < 0 || guestfs_shutdown(gu->g) < 0)
+                                r = log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: closing the image failed: %s",
+                                             gu->image, last_error(gu->g));
+                }
+                guestfs_close(gu->g);
+        }
+        free(gu->image);
+        free(gu->root);
+        free(gu->distro);
+        free(gu->product);
+        free(gu->arch);
+        free(gu->root_fstype);
+        free(gu);
+        return r;
+}
+
+bool guest_is_dir(Guest *gu, const char *path) {
+        return guestfs_is_dir_opts(gu->g, path, GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS, 1, -1) > 0;
+}
+
+bool guest_is_file(Guest *gu, const char *path) {
+        return guestfs_is_file_opts(gu->g, path, GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) > 0;
+}
+
+bool guest_exists(Guest *gu, const char *path) {
+        return guestfs_exists(gu->g, path) > 0;
+}
+
+int guest_read_file(Guest *gu, const char *path, size_t max, char **ret, size_t *ret_len) {
+        int64_t size;
+        size_t n;
+        char *data, *z;
+
+        if (!guest_is_file(gu, path))
+                return -ENOENT;
+        size = guestfs_filesize(gu->g, path);
+        if (size < 0)
+                return -EIO;
+        if ((uint64_t) size > max)
+                return -EFBIG;
+        data = guestfs_read_file(gu->g, path, &n);
+        if (!data)
+                return -EIO;
+        if (n > max) {
+                free(data);
+                return -EFBIG;
+        }
+        z = realloc(data, n + 1);
+        if (!z) {
+                free(data);
+                return -ENOMEM;
+        }
+        z[n] = '\0';
+        *ret = z;
+        if (ret_len)
+                *ret_len = n;
+        return 0;
+}
+
+int guest_list_dir(Guest *gu, const char *path, size_t max, char ***ret) {
+        char **l;
+
+        if (!guest_is_dir(gu, path))
+                return -ENOENT;
+        l = guestfs_ls(gu->g, path);
+        if (!l)
+                return -EIO;
+        if (strv_length(l) > (max ? max : GUEST_MAX_DIR_ENTRIES)) {
+                strv_free(l);
+                return -E2BIG;
+        }
+        *ret = l;
+        return 0;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/imgfmt.h"
+
+/* Everything kpin checks about an image file before any QEMU or libguestfs
+ * process sees it: it exists and is a regular readable file, its format
+ * comes from its own header and its metadata lies inside the file, its
+ * backing file (if any) stays beside it, and no other process has it open
+ * for writing. Records the failure class (log_fail) on error. */
+int image_check(const char *path, bool for_write, ImageInfo *ret);
+
+/* 1 if a QEMU process holds the image with write permission, 0 if not. */
+int image_locked_for_write(int fd);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "vm/accel.h"
+
+/* What the global options say; one per run, passed to every verb. */
+typedef struct Context {
+        AccelMode accel;
+        int verbosity;
+        bool json;            /* --json: the result as JSON on stdout */
+        const char *report;   /* --report FILE: the same JSON into FILE */
+        const char *verb;
+} Context;
+
+int cmd_inspect(Context *ctx, char **args);

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "core/imgfmt.h"
+#include "guest/guest.h"
+#include "guest/inspect.h"
+
+/* The whole inspection as one JSON object (the --json schema of `inspect`). */
+int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, const GuestState *s,
+                    json_object **ret);
+
+/* {"kpin": VERSION, "command": ..., "ok": false, "error": {...}} for failed runs. */
+json_object *json_failure(const char *command, int exit_code, const char *message);
+
+/* Writes o to path atomically (temp + rename), or to stdout if path is "-". */
+int json_write(json_object *o, const char *path);
