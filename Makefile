@@ -24,7 +24,7 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_NAMES := $(UNIT_SRC:tests/unit/%.c=%)
 
 B := build
-.PHONY: all check check-unit check-integration install clean deps
+.PHONY: all check check-all check-unit check-integration demo install clean deps
 
 all: $(B)/kpin
 
@@ -48,8 +48,18 @@ $(B)/plain/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) tests/unit/unit.h Makef
 UNIT_ASAN := $(UNIT_NAMES:%=$(B)/asan/unit/%)
 UNIT_PLAIN := $(UNIT_NAMES:%=$(B)/plain/unit/%)
 
-check: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN)
+# `make check` works on a fresh Debian 12 machine: it installs what it needs first.
+check: deps
+	$(MAKE) check-all
+
+check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN)
 	tests/run all
+
+# The main job on the built-in demo image: the trixie fixture (kernel 6.12,
+# canary DKMS module failing), built on first use and cached.
+demo: deps
+	$(MAKE) all
+	$(B)/kpin inspect "$$(tests/fixtures/fixture trixie)"
 
 check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 	tests/run unit
@@ -66,7 +76,7 @@ clean:
 # Debian packages for building, testing and running (no-op when present).
 DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-amd64 \
 	libjson-c-dev libxml2-dev zlib1g-dev libinih-dev libcmocka-dev \
-	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev
+	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \

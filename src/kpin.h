@@ -14,4 +14,5 @@ typedef struct Context {
         const char *verb;
 } Context;
 
+int cmd_accel(Context *ctx, char **args);
 int cmd_inspect(Context *ctx, char **args);

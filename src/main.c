@@ -20,6 +20,7 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
         { "inspect", 1, 1, cmd_inspect, "inspect IMAGE [--json]" },
+        { "accel", 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]" },
 };
 
 static void help(void) {
@@ -31,6 +32,8 @@ static void help(void) {
                "  inspect      Open the image read-only and report its OS, installed kernels,\n"
                "               what GRUB boots by default, kernel holds and apt pins, and the\n"
                "               DKMS modules with their status for each kernel\n"
+               "  accel        Say whether kpin will use KVM or TCG here, and why (it boots\n"
+               "               a host kernel under KVM and waits for its banner)\n"
                "\nGlobal options:\n"
                "      --accel auto|kvm|tcg  Hardware acceleration (auto: try KVM by booting a\n"
                "                            kernel, fall back to TCG with a warning)\n"
@@ -85,7 +88,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args) {
         int c, r;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "-vqxh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "-:vqxh", options, NULL)) >= 0) {
                 switch (c) {
                 case 1: /* positional, in order */
                         r = strv_extend(&args, optarg);

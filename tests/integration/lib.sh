@@ -13,7 +13,10 @@ export LIBGUESTFS_CACHEDIR=${LIBGUESTFS_CACHEDIR:-/var/tmp}
 
 TRASH=$(mktemp -d "${TMPDIR:-/var/tmp}/kpin-$TEST_NAME.XXXXXX")
 cleanup_trash() {
-	[ -n "${QEMU_PID:-}" ] && kill "$QEMU_PID" 2>/dev/null
+	local pidfile
+	for pidfile in "$TRASH"/*.pid; do
+		[ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	done
 	rm -rf "$TRASH"
 }
 trap cleanup_trash EXIT
@@ -63,6 +66,23 @@ test_one_line_error() {
 			return 1
 		}
 	done
+}
+
+# hold_image IMAGE [readonly]: a paused QEMU keeps IMAGE open (for writing
+# unless "readonly"), as a running VM would, until release_image IMAGE.
+# Its output goes to a file: a test's output pipe must not outlive the test.
+hold_image() {
+	local ro=
+	[ "${2:-}" = readonly ] && ro=,readonly=on
+	qemu-system-x86_64 -accel tcg -S -display none -nodefaults -nic none \
+		-pidfile "$TRASH/$(basename "$1").pid" -daemonize \
+		-drive "file=$1,format=qcow2,if=virtio$ro" </dev/null >"$TRASH/qemu.log" 2>&1
+}
+
+release_image() {
+	local pidfile
+	pidfile="$TRASH/$(basename "$1").pid"
+	kill "$(cat "$pidfile")" && rm -f "$pidfile"
 }
 
 checksum() {

@@ -1,0 +1,94 @@
+#!/bin/bash
+# Bad input: one line naming the file and the cause, a distinct exit code per
+# class, and the file untouched.
+. "$(dirname "$0")/lib.sh"
+
+TRIXIE=$(fixture trixie) || exit 1
+
+# expect_refusal CODE FILE WORDS...: kpin inspect FILE fails with CODE, one
+# line naming FILE and WORDS, and FILE is unchanged.
+expect_refusal() {
+	local code=$1 file=$2 sum=
+	shift 2
+	[ -e "$file" ] && sum=$(checksum "$file")
+	run_kpin --accel tcg inspect "$file" &&
+	test_must_be "$code" &&
+	test_one_line_error "$file" "$@" &&
+	test ! -s out &&
+	if [ -n "$sum" ]; then test "$(checksum "$file")" = "$sum"; fi
+}
+
+test_expect_success 'missing file: exit 3' '
+	expect_refusal 3 "$PWD/missing.qcow2" "no such file"
+'
+
+test_expect_success 'a text file: exit 4, not a disk image' '
+	echo "#cloud-config" >notes.qcow2 &&
+	expect_refusal 4 "$PWD/notes.qcow2" "not a disk image"
+'
+
+test_expect_success 'a zero-byte file and random bytes: exit 4' '
+	: >empty.img &&
+	expect_refusal 4 "$PWD/empty.img" "empty file" &&
+	head -c 1048576 /dev/urandom >random.img &&
+	expect_refusal 4 "$PWD/random.img" "not a disk image"
+'
+
+test_expect_success 'a directory: exit 4' '
+	mkdir dir.qcow2 &&
+	expect_refusal 4 "$PWD/dir.qcow2" "is a directory"
+'
+
+test_expect_success 'a truncated qcow2 (a copy cut short): exit 4, truncated' '
+	head -c $((64 * 1024 * 1024)) "$TRIXIE" >truncated.qcow2 &&
+	expect_refusal 4 "$PWD/truncated.qcow2" "truncated"
+'
+
+test_expect_success 'a qcow2 with a corrupted magic is not probed as raw: exit 4' '
+	cp "$TRIXIE" badmagic.qcow2 && chmod u+w badmagic.qcow2 &&
+	printf "XFI" | dd of=badmagic.qcow2 bs=1 conv=notrunc status=none &&
+	expect_refusal 4 "$PWD/badmagic.qcow2" "not a disk image"
+'
+
+test_expect_success 'a qcow2 marked corrupt: exit 4' '
+	qemu-img create -q -f qcow2 marked.qcow2 1G &&
+	printf "\002" | dd of=marked.qcow2 bs=1 seek=79 conv=notrunc status=none &&
+	expect_refusal 4 "$PWD/marked.qcow2" "marked corrupt"
+'
+
+test_expect_success 'a backing file outside the image directory is refused: exit 4' '
+	mkdir sub &&
+	qemu-img create -q -f qcow2 -F raw -b /etc/hostname sub/evil.qcow2 1G 2>/dev/null ||
+		qemu-img create -q -f qcow2 -o backing_file=/etc/hostname,backing_fmt=raw sub/evil.qcow2 1G &&
+	expect_refusal 4 "$PWD/sub/evil.qcow2" "backing file /etc/hostname is outside"
+'
+
+test_expect_success 'a blank disk with no OS: exit 6 after looking inside' '
+	qemu-img create -q -f qcow2 blank.qcow2 1G &&
+	expect_refusal 6 "$PWD/blank.qcow2" "no operating system"
+'
+
+test_expect_success 'an image a running QEMU has open for writing: exit 5' '
+	qemu-img create -q -f qcow2 busy.qcow2 1G &&
+	hold_image busy.qcow2 &&
+	! qemu-img info busy.qcow2 >/dev/null 2>&1 &&
+	expect_refusal 5 "$PWD/busy.qcow2" "in use" &&
+	release_image busy.qcow2
+'
+
+test_expect_success 'the same image opened read-only by another process is fine' '
+	qemu-img create -q -f qcow2 shared.qcow2 1G &&
+	hold_image shared.qcow2 readonly &&
+	run_kpin --accel tcg inspect "$PWD/shared.qcow2" &&
+	test_must_be 6 &&
+	release_image shared.qcow2
+'
+
+test_expect_success 'with --json a failure is a JSON document too' '
+	run_kpin inspect --json "$PWD/missing.qcow2" &&
+	test_must_be 3 &&
+	jq -e ".ok == false and .error.exit_code == 3 and .error.class == \"image-missing\"" out &&
+	jq -e ".error.message | test(\"missing.qcow2: no such file\")" out
+'
+
+test_done
