@@ -652,3 +652,95 @@ int shellvars_get(const char *text, size_t len, const char *key, char **ret) {
         *ret = value;
         return 0;
 }
+
+static const char *uuid_from_ids(const GrubEntry *menu) {
+        for (size_t i = 0; i < menu->n_children; i++) {
+                const GrubEntry *e = menu->children[i];
+
+                if (e->id && startswith(e->id, "gnulinux-advanced-") && e->submenu)
+                        return e->id + strlen("gnulinux-advanced-");
+                if (e->id && startswith(e->id, "gnulinux-simple-"))
+                        return e->id + strlen("gnulinux-simple-");
+        }
+        return NULL;
+}
+
+int grub_debian_id_path(const GrubConfig *c, const char *release, char **ret) {
+        const char *uuid = uuid_from_ids(&c->root);
+        char *p;
+
+        if (!uuid || !*uuid)
+                return -ENOENT;
+        p = strprintf("gnulinux-advanced-%s>gnulinux-%s-advanced-%s", uuid, release, uuid);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+/* Is this line an active assignment of key? */
+static bool assigns(const char *p, const char *eol, const char *key) {
+        size_t klen = strlen(key);
+
+        while (p < eol && is_blank(*p))
+                p++;
+        if ((size_t) (eol - p) > 7 && memcmp(p, "export ", 7) == 0)
+                p += 7;
+        return (size_t) (eol - p) > klen && memcmp(p, key, klen) == 0 && p[klen] == '=';
+}
+
+int shellvars_set(const char *text, size_t len, const char *key, const char *value, char **ret) {
+        const char *p, *end = text + len, *last = NULL;
+        Buf b = {};
+        int r;
+
+        if (strpbrk(value, "\"\\$`\n"))
+                return -EINVAL;
+        for (p = text; p < end;) {
+                const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
+
+                if (assigns(p, eol, key))
+                        last = p;
+                p = eol + 1;
+        }
+        r = buf_put(&b, "", 0);
+        for (p = text; r >= 0 && p < end;) {
+                const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
+
+                if (p == last) {
+                        r = buf_put(&b, key, strlen(key));
+                        if (r >= 0)
+                                r = buf_put(&b, "=\"", 2);
+                        if (r >= 0)
+                                r = buf_put(&b, value, strlen(value));
+                        if (r >= 0)
+                                r = buf_put(&b, "\"", 1);
+                } else {
+                        if (assigns(p, eol, key))
+                                r = buf_put(&b, "#", 1);
+                        if (r >= 0)
+                                r = buf_put(&b, p, eol - p);
+                }
+                if (r >= 0 && nl)
+                        r = buf_put(&b, "\n", 1);
+                p = eol + 1;
+        }
+        if (r >= 0 && !last) {
+                if (b.n > 0 && b.s[b.n - 1] != '\n')
+                        r = buf_put(&b, "\n", 1);
+                if (r >= 0)
+                        r = buf_put(&b, key, strlen(key));
+                if (r >= 0)
+                        r = buf_put(&b, "=\"", 2);
+                if (r >= 0)
+                        r = buf_put(&b, value, strlen(value));
+                if (r >= 0)
+                        r = buf_put(&b, "\"\n", 2);
+        }
+        if (r < 0) {
+                free(b.s);
+                return r;
+        }
+        *ret = b.s;
+        return 0;
+}

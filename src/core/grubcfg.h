@@ -58,6 +58,19 @@ const char *grub_entry_kernel_release(const GrubEntry *e);
 int grubenv_parse(const char *text, size_t len, char ***ret_env);
 const char *grubenv_get(char * const *env, const char *key);
 
+/* The id path Debian's 10_linux gives a kernel's normal (non-recovery)
+ * entry: "gnulinux-advanced-UUID>gnulinux-KVER-advanced-UUID", with UUID
+ * taken from the config's existing gnulinux-advanced-/gnulinux-simple- ids.
+ * -ENOENT if the config has no Debian-style ids to take the UUID from. */
+int grub_debian_id_path(const GrubConfig *c, const char *release, char **ret);
+
+/* Sets KEY="value" in shell-style text such as /etc/default/grub: the last
+ * active assignment is rewritten in place, earlier active ones are
+ * commented out, everything else (comments, other keys, order) is kept;
+ * appended if absent. value must not contain a double quote, backslash,
+ * '$', '`' or newline (-EINVAL). */
+int shellvars_set(const char *text, size_t len, const char *key, const char *value, char **ret);
+
 /* Shell-style KEY=value files such as /etc/default/grub: the value of the
  * last assignment to key, unquoted; NULL (return 0) if not assigned. */
 int shellvars_get(const char *text, size_t len, const char *key, char **ret);

@@ -241,6 +241,81 @@ static void test_shellvars(void **state) {
         assert_null(v);
 }
 
+static void test_shellvars_set(void **state) {
+        static const char text[] = "# If you change this file, run 'update-grub' afterwards.\n"
+                                   "GRUB_DEFAULT=0\n"
+                                   "GRUB_TIMEOUT=1\n"
+                                   "#GRUB_DEFAULT=saved\n"
+                                   "export GRUB_DEFAULT=2\n"
+                                   "GRUB_CMDLINE_LINUX=\"console=ttyS0\"";
+        char *out, *v;
+
+        (void) state;
+        assert_int_equal(shellvars_set(text, strlen(text), "GRUB_DEFAULT", "gnulinux-advanced-U>gnulinux-6.1-advanced-U", &out), 0);
+        assert_string_equal(out, "# If you change this file, run 'update-grub' afterwards.\n"
+                                 "#GRUB_DEFAULT=0\n"
+                                 "GRUB_TIMEOUT=1\n"
+                                 "#GRUB_DEFAULT=saved\n"
+                                 "GRUB_DEFAULT=\"gnulinux-advanced-U>gnulinux-6.1-advanced-U\"\n"
+                                 "GRUB_CMDLINE_LINUX=\"console=ttyS0\"");
+        /* what we wrote reads back */
+        assert_int_equal(shellvars_get(out, strlen(out), "GRUB_DEFAULT", &v), 0);
+        assert_string_equal(v, "gnulinux-advanced-U>gnulinux-6.1-advanced-U");
+        free(v);
+        /* setting it again changes nothing */
+        {
+                char *again;
+
+                assert_int_equal(shellvars_set(out, strlen(out), "GRUB_DEFAULT", "gnulinux-advanced-U>gnulinux-6.1-advanced-U", &again), 0);
+                assert_string_equal(again, out);
+                free(again);
+        }
+        free(out);
+
+        /* an absent key is appended, a missing final newline first supplied */
+        assert_int_equal(shellvars_set("GRUB_TIMEOUT=1", 14, "GRUB_DISABLE_OS_PROBER", "true", &out), 0);
+        assert_string_equal(out, "GRUB_TIMEOUT=1\nGRUB_DISABLE_OS_PROBER=\"true\"\n");
+        free(out);
+        assert_int_equal(shellvars_set("", 0, "K", "v", &out), 0);
+        assert_string_equal(out, "K=\"v\"\n");
+        free(out);
+
+        /* values that would need shell quoting are refused, not mangled */
+        assert_int_equal(shellvars_set("", 0, "K", "a\"b", &out), -EINVAL);
+        assert_int_equal(shellvars_set("", 0, "K", "$(reboot)", &out), -EINVAL);
+        assert_int_equal(shellvars_set("", 0, "K", "`x`", &out), -EINVAL);
+        assert_int_equal(shellvars_set("", 0, "K", "a\nb", &out), -EINVAL);
+}
+
+static void test_debian_id_path(void **state) {
+        GrubConfig *c = parse_data("trixie-grub.cfg");
+        char *p;
+
+        (void) state;
+        assert_int_equal(grub_debian_id_path(c, K61, &p), 0);
+        assert_string_equal(p, "gnulinux-advanced-" UUID ">gnulinux-" K61 "-advanced-" UUID);
+        free(p);
+        grubcfg_free(c);
+
+        /* the path we build is the one the regenerated config resolves to 6.1 */
+        c = parse_data("two-kernels-grub.cfg");
+        assert_int_equal(grub_debian_id_path(c, K61, &p), 0);
+        expect(c, p, K61, p, false);
+        free(p);
+        grubcfg_free(c);
+
+        /* without the submenu (GRUB_DISABLE_SUBMENU), the simple id gives the UUID */
+        c = parse_str("menuentry 'D' --id gnulinux-simple-U { linux /boot/vmlinuz-6.1 }\n");
+        assert_int_equal(grub_debian_id_path(c, "6.1", &p), 0);
+        assert_string_equal(p, "gnulinux-advanced-U>gnulinux-6.1-advanced-U");
+        free(p);
+        grubcfg_free(c);
+
+        c = parse_str("menuentry 'custom' { linux /boot/vmlinuz-6.1 }\n");
+        assert_int_equal(grub_debian_id_path(c, "6.1", &p), -ENOENT);
+        grubcfg_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_real_trixie_tree),
@@ -251,6 +326,8 @@ int main(void) {
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_grubenv),
                 cmocka_unit_test(test_shellvars),
+                cmocka_unit_test(test_shellvars_set),
+                cmocka_unit_test(test_debian_id_path),
         };
         return cmocka_run_group_tests_name("grubcfg", tests, NULL, NULL);
 }

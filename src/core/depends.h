@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A binary package as dependency resolution sees it. */
+typedef struct DebPkg {
+        const char *name, *version;
+        const char *depends, *pre_depends, *provides;   /* raw field values, may be NULL */
+        const char *origin;                             /* the .deb file, NULL if installed */
+} DebPkg;
+
+/* Does version v satisfy "op ref" (op one of << <= = >= >> < >)? */
+bool deb_relation_holds(const char *v, const char *op, const char *ref);
+
+/* The install set for targets: which available packages must be installed
+ * (targets first, then what they need, each once) so that every Depends and
+ * Pre-Depends is met by the installed set or by the install set. Each
+ * unmet clause becomes one line of *ret_missing, e.g.
+ *   "linux-kbuild-6.1 (>= 6.1.192) (needed by linux-headers-6.1.0-56-common)"
+ * Returns 0 even when something is missing; <0 only on ENOMEM or a
+ * malformed field (-EBADMSG). */
+int deb_closure(const DebPkg *installed, size_t n_installed, const DebPkg *avail, size_t n_avail,
+                char * const *targets, char ***ret_install, char ***ret_missing);

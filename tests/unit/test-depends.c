@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unit.h"
+
+#include "core/deb822.h"
+#include "core/depends.h"
+#include "shared/strv.h"
+
+/* DebPkg views over a parsed deb822 (installed ones only for a status file). */
+static DebPkg *pkgs_from(const Deb822 *d, bool status, bool with_origin, size_t *ret_n) {
+        DebPkg *p = calloc(d->n_stanzas + 1, sizeof(DebPkg));
+        size_t n = 0;
+
+        assert_non_null(p);
+        for (size_t i = 0; i < d->n_stanzas; i++) {
+                const Deb822Stanza *s = &d->stanzas[i];
+
+                if (status) {
+                        DpkgPackage dp;
+
+                        if (dpkg_package_from_stanza(s, &dp) < 0 || strcmp(dp.state, "installed") != 0)
+                                continue;
+                }
+                p[n] = (DebPkg) {
+                        .name = deb822_get(s, "Package"),
+                        .version = deb822_get(s, "Version"),
+                        .depends = deb822_get(s, "Depends"),
+                        .pre_depends = deb822_get(s, "Pre-Depends"),
+                        .provides = deb822_get(s, "Provides"),
+                        .origin = with_origin ? deb822_get(s, "Package") : NULL,
+                };
+                n++;
+        }
+        *ret_n = n;
+        return p;
+}
+
+typedef struct Real {
+        char *status_text, *control_text;
+        Deb822 *status, *control;
+        DebPkg *installed, *avail;
+        size_t n_installed, n_avail;
+} Real;
+
+static void real_load(Real *r) {
+        size_t len;
+
+        r->status_text = read_data("trixie-status-full", &len);
+        assert_int_equal(deb822_parse(r->status_text, len, &r->status, NULL), 0);
+        r->control_text = read_data("pkgdir-6.1-control", &len);
+        assert_int_equal(deb822_parse(r->control_text, len, &r->control, NULL), 0);
+        r->installed = pkgs_from(r->status, true, false, &r->n_installed);
+        r->avail = pkgs_from(r->control, false, true, &r->n_avail);
+}
+
+static void real_done(Real *r) {
+        free(r->installed);
+        free(r->avail);
+        deb822_free(r->status);
+        deb822_free(r->control);
+        free(r->status_text);
+        free(r->control_text);
+}
+
+static void test_relations(void **state) {
+        (void) state;
+        assert_true(deb_relation_holds("6.1.192-2", ">=", "6.1.192-2"));
+        assert_true(deb_relation_holds("6.1.192-2", "=", "6.1.192-2"));
+        assert_false(deb_relation_holds("6.1.192-2", ">>", "6.1.192-2"));
+        assert_true(deb_relation_holds("6.1.192-2", "<<", "6.12.117-1"));
+        assert_true(deb_relation_holds("2.36-9", ">=", "2.36"));
+        assert_false(deb_relation_holds("1.0", "<", "0.9"));
+        assert_false(deb_relation_holds("1.0", "!=", "0.9"));
+}
+
+/* The cross-suite install measured in the field notes: Debian 12's 6.1 cloud
+ * kernel and headers into the trixie fixture need exactly the 9 debs. */
+static void test_real_cross_suite_closure(void **state) {
+        Real r = {};
+        char *targets[] = { "linux-image-6.1.0-56-cloud-amd64", "linux-headers-6.1.0-56-cloud-amd64", NULL };
+        char **install = NULL, **missing = NULL;
+
+        (void) state;
+        real_load(&r);
+        assert_int_equal(r.n_avail, 9);
+        assert_int_equal(deb_closure(r.installed, r.n_installed, r.avail, r.n_avail, targets, &install, &missing), 0);
+        if (missing)
+                fail_msg("missing: %s", missing[0]);
+        assert_int_equal(strv_length(install), 9);
+        assert_string_equal(install[0], "linux-image-6.1.0-56-cloud-amd64");
+        assert_string_equal(install[1], "linux-headers-6.1.0-56-cloud-amd64");
+        assert_true(strv_contains(install, "linux-kbuild-6.1"));
+        assert_true(strv_contains(install, "gcc-12"));
+        assert_true(strv_contains(install, "linux-headers-6.1.0-56-common"));
+        strv_free(install);
+        real_done(&r);
+}
+
+/* Take kbuild away: the one missing package is named, with who needs it. */
+static void test_real_missing_kbuild(void **state) {
+        Real r = {};
+        char *targets[] = { "linux-image-6.1.0-56-cloud-amd64", "linux-headers-6.1.0-56-cloud-amd64", NULL };
+        char **install = NULL, **missing = NULL;
+
+        (void) state;
+        real_load(&r);
+        for (size_t i = 0; i < r.n_avail; i++)
+                if (strcmp(r.avail[i].name, "linux-kbuild-6.1") == 0)
+                        r.avail[i] = r.avail[--r.n_avail];
+        assert_int_equal(deb_closure(r.installed, r.n_installed, r.avail, r.n_avail, targets, &install, &missing), 0);
+        assert_int_equal(strv_length(missing), 1);
+        assert_string_equal(missing[0], "linux-kbuild-6.1 (>= 6.1.192-2) (needed by linux-headers-6.1.0-56-cloud-amd64)");
+        strv_free(install);
+        strv_free(missing);
+        real_done(&r);
+}
+
+static void test_synthetic(void **state) {
+        static const DebPkg installed[] = {
+                { .name = "libc6", .version = "2.41-12" },
+                { .name = "mawk", .version = "1.3.4", .provides = "awk" },
+                { .name = "old", .version = "1.0" },
+                { .name = "gcc-14", .version = "14.2.0-19", .provides = "c-compiler (= 14)" },
+        };
+        static const DebPkg avail[] = {
+                { .name = "a", .version = "1", .origin = "a.deb",
+                  .depends = "libc6 (>= 2.36), awk, b | c, old (>= 2.0), virt:any, cc-compiler (>= 13) | c-compiler (>= 12) [amd64] <!nocheck>" },
+                { .name = "c", .version = "1", .origin = "c.deb", .pre_depends = "nothere" },
+                { .name = "old", .version = "2.0", .origin = "old2.deb" },
+                { .name = "old", .version = "1.5", .origin = "old15.deb" },
+                { .name = "p", .version = "1", .origin = "p.deb", .provides = "virt" },
+        };
+        char *targets[] = { "a", "zzz", NULL };
+        char **install = NULL, **missing = NULL;
+
+        (void) state;
+        assert_int_equal(deb_closure(installed, 4, avail, 5, targets, &install, &missing), 0);
+        /* b is missing so c (the alternative) comes; old is upgraded to 2.0; p provides virt */
+        assert_int_equal(strv_length(install), 4);
+        assert_string_equal(install[0], "a.deb");
+        assert_true(strv_contains(install, "c.deb"));
+        assert_true(strv_contains(install, "old2.deb"));
+        assert_true(strv_contains(install, "p.deb"));
+        assert_int_equal(strv_length(missing), 2);
+        assert_string_equal(missing[0], "zzz (requested)");
+        assert_string_equal(missing[1], "nothere (needed by c)");
+        strv_free(install);
+        strv_free(missing);
+
+        /* a malformed relation is an error, not a guess */
+        {
+                static const DebPkg bad[] = { { .name = "x", .version = "1", .depends = "y (>= )" } };
+                char *t[] = { "x", NULL };
+
+                assert_int_equal(deb_closure(NULL, 0, bad, 1, t, &install, &missing), -EBADMSG);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_relations),
+                cmocka_unit_test(test_real_cross_suite_closure),
+                cmocka_unit_test(test_real_missing_kbuild),
+                cmocka_unit_test(test_synthetic),
+        };
+        return cmocka_run_group_tests_name("depends", tests, NULL, NULL);
+}
