@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shared/cleanup.h"
+#include "shared/log.h"
+#include "shared/spawn.h"
+#include "shared/strv.h"
+#include "txn.h"
+
+#define TEMP_PREFIX ".kpin-"
+
+/* The temps to remove if a signal ends the run: fixed buffers, because the
+ * handler may only call async-signal-safe functions. */
+static char signal_unlink[2][PATH_MAX];
+
+static void on_fatal_signal(int sig) {
+        for (size_t i = 0; i < ELEMENTSOF(signal_unlink); i++)
+                if (signal_unlink[i][0])
+                        unlink(signal_unlink[i]);
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
+static void guard_path(size_t slot, const char *path) {
+        if (path && strlen(path) < PATH_MAX)
+                strcpy(signal_unlink[slot], path);
+        else
+                signal_unlink[slot][0] = '\0';
+}
+
+static void install_signal_guard(void) {
+        struct sigaction sa = { .sa_handler = on_fatal_signal };
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone. */
+static void remove_stale_temps(const char *dir, const char *name) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char *end;
+                long pid;
+
+                if (!startswith(de->d_name, TEMP_PREFIX))
+                        continue;
+                pid = strtol(de->d_name + strlen(TEMP_PREFIX), &end, 10);
+                if (end == de->d_name + strlen(TEMP_PREFIX) || *end != '-' || !startswith(end + 1, name) ||
+                    end[1 + strlen(name)] != '.')
+                        continue;
+                if (pid > 0 && (kill((pid_t) pid, 0) == 0 || errno != ESRCH))
+                        continue; /* another kpin is working on it */
+                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        log_warning("removed %s/%s, left behind by an interrupted kpin run (pid %ld)", dir,
+                                    de->d_name, pid);
+        }
+        closedir(d);
+}
+
+void txn_free(Txn *t) {
+        if (!t)
+                return;
+        if (t->overlay)
+                unlink(t->overlay);
+        if (t->tmp_out)
+                unlink(t->tmp_out);
+        guard_path(0, NULL);
+        guard_path(1, NULL);
+        free(t->image);
+        free(t->target);
+        free(t->overlay);
+        free(t->tmp_out);
+        free(t);
+}
+
+int txn_begin(const char *image, ImageFormat format, const char *out, bool in_place, Txn **ret) {
+        _cleanup_(txn_freep) Txn *t = NULL;
+        _cleanup_free_ char *target_copy = NULL, *dir = NULL, *output = NULL;
+        const char *name;
+        int r;
+
+        t = calloc(1, sizeof(Txn));
+        if (!t)
+                return -ENOMEM;
+        t->format = format;
+        t->in_place = in_place;
+        t->image = realpath(image, NULL);
+        if (!t->image)
+                return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
+        t->target = in_place ? strdup(t->image) : strdup(out);
+        if (!t->target)
+                return -ENOMEM;
+
+        target_copy = strdup(t->target);
+        if (!target_copy)
+                return -ENOMEM;
+        dir = strdup(dirname(target_copy));
+        if (!dir)
+                return -ENOMEM;
+        free(target_copy);
+        target_copy = strdup(t->target);
+        if (!target_copy)
+                return -ENOMEM;
+        name = basename(target_copy);
+        if (access(dir, W_OK) < 0)
+                return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot write to %s: %m", t->target, dir);
+
+        remove_stale_temps(dir, name);
+        t->overlay = strprintf("%s/" TEMP_PREFIX "%d-%s.overlay.qcow2", dir, (int) getpid(), name);
+        t->tmp_out = strprintf("%s/" TEMP_PREFIX "%d-%s.out.tmp", dir, (int) getpid(), name);
+        if (!t->overlay || !t->tmp_out)
+                return -ENOMEM;
+        install_signal_guard();
+        guard_path(0, t->overlay);
+        guard_path(1, t->tmp_out);
+
+        {
+                char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2",
+                                 "-F", (char *) image_format_to_string(format), "-b", t->image,
+                                 t->overlay, NULL };
+
+                r = spawn_run(argv, 4096, &output);
+        }
+        if (r != 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "cannot create the work overlay %s: %s", t->overlay,
+                                output && *output ? strtok(output, "\n") : strerror(r < 0 ? -r : EIO));
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+int txn_commit(Txn *t) {
+        _cleanup_free_ char *output = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        log_debug("committing: flattening %s into %s", t->overlay, t->tmp_out);
+        {
+                char *argv[] = { "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2",
+                                 t->overlay, t->tmp_out, NULL };
+
+                r = spawn_run(argv, 4096, &output);
+        }
+        if (r != 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "%s: writing the result failed: %s", t->target,
+                                output && *output ? strtok(output, "\n") : "qemu-img convert failed");
+        fd = open(t->tmp_out, O_RDWR | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: %m", t->tmp_out);
+        /* in place, the result keeps the original's mode */
+        if (t->in_place && stat(t->image, &st) == 0)
+                (void) fchmod(fd, st.st_mode & 07777);
+        if (rename(t->tmp_out, t->target) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: cannot move the result into place: %m", t->target);
+        t->tmp_out = mfree(t->tmp_out);
+        guard_path(1, NULL);
+        {
+                /* the rename is durable once the directory is */
+                _cleanup_free_ char *copy = strdup(t->target);
+                _cleanup_close_ int dfd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+                if (dfd >= 0)
+                        (void) fsync(dfd);
+        }
+        return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/imgfmt.h"
+
+/* Every change lands in a qcow2 overlay backed by the untouched original.
+ * Only txn_commit() produces a result: the overlay flattened into a temp
+ * file beside the target, fsynced, then renamed over it (-o OUT: a new
+ * file; in place: the original). Until then the original is byte-identical
+ * and no half-written output exists; temps of a killed run are found and
+ * removed by the next run on the same target. */
+typedef struct Txn {
+        char *image;      /* absolute path of the original */
+        ImageFormat format;
+        char *target;     /* where the result goes */
+        char *overlay;    /* work overlay, beside the target */
+        char *tmp_out;    /* flattened result before the rename */
+        bool in_place;
+} Txn;
+
+int txn_begin(const char *image, ImageFormat format, const char *out, bool in_place, Txn **ret);
+int txn_commit(Txn *t);
+/* Discards the overlay and any temp; frees. Safe on NULL. */
+void txn_free(Txn *t);
+static inline void txn_freep(Txn **t) {
+        txn_free(*t);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+int spawn_run(char * const *argv, size_t max, char **ret_output) {
+        char *buf = NULL;
+        size_t n = 0;
+        int pipefd[2], status;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                int devnull = open("/dev/null", O_RDONLY);
+
+                if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(pipefd[1], 2) < 0)
+                        _exit(127);
+                execvp(argv[0], argv);
+                dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        close(pipefd[1]);
+        buf = malloc(max + 1);
+        for (;;) {
+                char tmp[4096];
+                ssize_t k = read(pipefd[0], tmp, sizeof(tmp));
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                if (buf && n < max) {
+                        size_t c = (size_t) k < max - n ? (size_t) k : max - n;
+
+                        memcpy(buf + n, tmp, c);
+                        n += c;
+                }
+        }
+        close(pipefd[0]);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        free(buf);
+                        return -errno;
+                }
+        if (buf)
+                buf[n] = '\0';
+        if (ret_output)
+                *ret_output = buf;
+        else
+                free(buf);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        return 128 + WTERMSIG(status);
+}
