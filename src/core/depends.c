@@ -263,3 +263,147 @@ fail:
         strv_free(s.missing);
         return r;
 }
+
+/* Every package name a Depends/Pre-Depends field mentions, alternatives too. */
+static int field_mentions(const char *field, const char *name) {
+        for (const char *a = field; a && *a;) {
+                size_t n = strcspn(a, ",|");
+                Rel r;
+
+                if (parse_rel(a, n, &r) < 0)
+                        return -EBADMSG;
+                if (strcmp(r.name, name) == 0)
+                        return 1;
+                a += n;
+                if (*a)
+                        a++;
+        }
+        return 0;
+}
+
+static int depends_on(const DebPkg *p, const char *name) {
+        int k = field_mentions(p->pre_depends, name);
+
+        return k != 0 ? k : field_mentions(p->depends, name);
+}
+
+/* linux-image-R / linux-headers-R for a full release R with a flavour
+ * (6.12.117+deb13-cloud-amd64, 6.1.0-56-cloud-amd64-unsigned), not a
+ * metapackage (linux-image-cloud-amd64, linux-image-6.1-cloud-amd64) nor
+ * the shared linux-headers-6.1.0-56-common. */
+static bool kernel_release_package(const char *name, const char **ret_rel) {
+        KernelRelease k = { .abi = -1 };
+        const char *rel;
+        bool ok;
+
+        if (startswith(name, "linux-image-"))
+                rel = name + strlen("linux-image-");
+        else if (startswith(name, "linux-headers-"))
+                rel = name + strlen("linux-headers-");
+        else
+                return false;
+        if (strstr(rel, "-common") || kver_parse(rel, &k) < 0)
+                return false;
+        ok = k.flavour && strchr(k.upstream, '.') && strchr(strchr(k.upstream, '.') + 1, '.');
+        kver_done(&k);
+        if (ok && ret_rel)
+                *ret_rel = rel;
+        return ok;
+}
+
+static bool kernel_support_package(const char *name) {
+        return startswith(name, "linux-kbuild-") || startswith(name, "linux-compiler-") ||
+               (startswith(name, "linux-headers-") && strstr(name, "-common"));
+}
+
+static bool kernel_meta_package(const char *name) {
+        return (startswith(name, "linux-image-") || startswith(name, "linux-headers-")) &&
+               !kernel_release_package(name, NULL) && !kernel_support_package(name);
+}
+
+static bool in_set(char * const *set, const char *name) {
+        return strv_contains(set, name);
+}
+
+int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, char ***ret) {
+        _cleanup_strv_free_ char **keep_set = NULL, **purge = NULL;
+        bool grew;
+        int k, r;
+
+        if (!keep || !*keep)
+                return -EINVAL;
+        /* what the kept kernel needs, transitively, among kernel packages */
+        for (size_t i = 0; i < n; i++) {
+                const char *rel;
+
+                if (kernel_release_package(installed[i].name, &rel) && startswith(rel, keep) &&
+                    (r = strv_extend(&keep_set, installed[i].name)) < 0)
+                        return r;
+        }
+        do {
+                grew = false;
+                for (size_t i = 0; i < n; i++) {
+                        if (in_set(keep_set, installed[i].name) || !kernel_support_package(installed[i].name))
+                                continue;
+                        STRV_FOREACH(kp, keep_set) {
+                                const DebPkg *p = NULL;
+
+                                for (size_t j = 0; j < n && !p; j++)
+                                        if (strcmp(installed[j].name, *kp) == 0)
+                                                p = &installed[j];
+                                if (!p || (k = depends_on(p, installed[i].name)) == 0)
+                                        continue;
+                                if (k < 0)
+                                        return k;
+                                if ((r = strv_extend(&keep_set, installed[i].name)) < 0)
+                                        return r;
+                                grew = true;
+                                break;
+                        }
+                }
+        } while (grew);
+
+        /* other releases' image and headers packages */
+        for (size_t i = 0; i < n; i++) {
+                const char *rel;
+
+                if (kernel_release_package(installed[i].name, &rel) && !startswith(rel, keep) &&
+                    !in_set(purge, installed[i].name) && (r = strv_extend(&purge, installed[i].name)) < 0)
+                        return r;
+        }
+        if (!purge) {
+                *ret = NULL;
+                return 0;
+        }
+        /* then, to a fixpoint: their -common/kbuild packages nothing kept
+         * needs, and the metapackages that pull any of them in */
+        do {
+                grew = false;
+                for (size_t i = 0; i < n; i++) {
+                        const char *name = installed[i].name;
+                        bool support = kernel_support_package(name), meta = kernel_meta_package(name);
+
+                        if ((!support && !meta) || in_set(purge, name) || in_set(keep_set, name))
+                                continue;
+                        STRV_FOREACH(pp, purge) {
+                                const DebPkg *p = NULL;
+
+                                if (support) /* needed by a purged package? */
+                                        for (size_t j = 0; j < n && !p; j++)
+                                                if (strcmp(installed[j].name, *pp) == 0)
+                                                        p = &installed[j];
+                                k = support ? (p ? depends_on(p, name) : 0) : depends_on(&installed[i], *pp);
+                                if (k < 0)
+                                        return k;
+                                if (k == 0)
+                                        continue;
+                                if ((r = strv_extend(&purge, name)) < 0)
+                                        return r;
+                                grew = true;
+                                break;
+                        }
+                }
+        } while (grew);
+        *ret = TAKE_PTR(purge);
+        return 0;
+}

@@ -23,3 +23,11 @@ bool deb_relation_holds(const char *v, const char *op, const char *ref);
  * malformed field (-EBADMSG). */
 int deb_closure(const DebPkg *installed, size_t n_installed, const DebPkg *avail, size_t n_avail,
                 char * const *targets, char ***ret_install, char ***ret_missing);
+
+/* What --purge-old removes so that only kernel release `keep` stays:
+ * every installed linux-image-R / linux-headers-R of another release R, the
+ * linux-headers-*-common and linux-kbuild-* packages only those need, and
+ * the linux-image-* / linux-headers-* metapackages that depend on anything
+ * removed. installed[] carries names and Depends. *ret is NULL when there
+ * is nothing to purge. */
+int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, char ***ret);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <guestfs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,10 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
                 if (guestfs_set_backend_settings(g, (char **) settings) < 0)
                         return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         }
+        if (o->memsize_mb > 0 && guestfs_set_memsize(g, o->memsize_mb) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
+        if (o->smp > 0 && guestfs_set_smp(g, o->smp) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         r = guestfs_add_drive_opts(g, image,
                                    GUESTFS_ADD_DRIVE_OPTS_FORMAT, image_format_to_string(o->format),
                                    GUESTFS_ADD_DRIVE_OPTS_READONLY, o->readonly,
@@ -134,7 +139,7 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         gu = calloc(1, sizeof(Guest));
         if (!gu)
                 return -ENOMEM;
-        gu->image = strdup(image);
+        gu->image = strdup(o->name ? o->name : image);
         if (!gu->image)
                 return -ENOMEM;
         gu->readonly = o->readonly;
@@ -233,5 +238,51 @@ int guest_list_dir(Guest *gu, const char *path, size_t max, char ***ret) {
                 return -E2BIG;
         }
         *ret = l;
+        return 0;
+}
+
+int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error) {
+        _cleanup_free_ char *joined = NULL;
+        char *out;
+
+        if (log_get_verbosity() >= LOG_VERBOSE) {
+                size_t n = 0;
+
+                STRV_FOREACH(a, argv)
+                        n += strlen(*a) + 1;
+                joined = calloc(1, n + 1);
+                if (joined)
+                        STRV_FOREACH(a, argv) {
+                                strcat(joined, *a);
+                                strcat(joined, " ");
+                        }
+                log_debug("guest: %s", joined ? joined : argv[0]);
+        }
+        out = guestfs_command(gu->g, (char **) argv);
+        if (!out) {
+                if (ret_error)
+                        *ret_error = strdup(last_error(gu->g));
+                return -EIO;
+        }
+        if (log_get_verbosity() >= LOG_VERBOSE && *out)
+                fprintf(stderr, "%s%s", out, out[strlen(out) - 1] == '\n' ? "" : "\n");
+        if (ret_output)
+                *ret_output = out;
+        else
+                free(out);
+        return 0;
+}
+
+int guest_write_file(Guest *gu, const char *path, const char *content, size_t len) {
+        return guestfs_write(gu->g, path, content, len) < 0 ? -EIO : 0;
+}
+
+int guest_free_bytes(Guest *gu, const char *path, unsigned long long *ret) {
+        struct guestfs_statvfs *v = guestfs_statvfs(gu->g, path);
+
+        if (!v)
+                return -EIO;
+        *ret = (unsigned long long) v->bavail * (unsigned long long) v->bsize;
+        guestfs_free_statvfs(v);
         return 0;
 }

@@ -12,7 +12,7 @@ typedef struct guestfs_h guestfs_h;
  * mounted at their own mountpoints inside it (never on the host). */
 typedef struct Guest {
         guestfs_h *g;
-        char *image;
+        char *image;       /* the image as the user named it, for messages */
         bool readonly;
         char *root;        /* inspected root device */
         char *distro;      /* debian, ubuntu, ... */
@@ -23,10 +23,13 @@ typedef struct Guest {
 } Guest;
 
 typedef struct GuestOpenOptions {
+        const char *name;  /* how errors name the image (default: the path opened) */
         ImageFormat format;
         bool readonly;
         bool kvm;
         int verbosity;
+        int memsize_mb;    /* 0: libguestfs's default */
+        int smp;           /* 0: libguestfs's default */
 } GuestOpenOptions;
 
 /* Creates the handle, adds the image with its format given explicitly,
@@ -47,5 +50,13 @@ int guest_read_file(Guest *gu, const char *path, size_t max, char **ret, size_t 
  * max entries, -E2BIG past that. */
 int guest_list_dir(Guest *gu, const char *path, size_t max, char ***ret);
 bool guest_is_dir(Guest *gu, const char *path);
+/* Runs argv chrooted in the guest (never through a shell). *ret_output gets
+ * stdout (may be NULL). On failure *ret_error (if given) says why, with the
+ * command's own error output as libguestfs reports it. */
+int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error);
+/* Writes content to path in the guest. */
+int guest_write_file(Guest *gu, const char *path, const char *content, size_t len);
+/* Free bytes on the filesystem holding path. */
+int guest_free_bytes(Guest *gu, const char *path, unsigned long long *ret);
 bool guest_is_file(Guest *gu, const char *path);
 bool guest_exists(Guest *gu, const char *path);

@@ -117,21 +117,14 @@ static int kernel_cmp(const void *a, const void *b) {
 
 static int inspect_packages(Guest *gu, GuestState *s, Deb822 **ret_status, DpkgPackage **ret_pkgs,
                             size_t *ret_n) {
-        _cleanup_free_ char *text = NULL;
         _cleanup_free_ DpkgPackage *pkgs = NULL;
         Deb822 *status = NULL;
-        size_t len, n = 0;
-        unsigned line = 0;
+        size_t n = 0;
         int r;
 
-        r = guest_read_file(gu, "/var/lib/dpkg/status", MAX_DPKG_STATUS, &text, &len);
+        r = guest_dpkg_status(gu, &status);
         if (r < 0)
-                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot read /var/lib/dpkg/status in the guest: %s",
-                                gu->image, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
-        r = deb822_parse(text, len, &status, &line);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: /var/lib/dpkg/status in the guest is malformed at line %u",
-                                gu->image, line);
+                return r;
         pkgs = calloc(status->n_stanzas + 1, sizeof(DpkgPackage));
         if (!pkgs) {
                 deb822_free(status);
@@ -164,6 +157,23 @@ static int inspect_packages(Guest *gu, GuestState *s, Deb822 **ret_status, DpkgP
 oom:
         deb822_free(status);
         return -ENOMEM;
+}
+
+int guest_dpkg_status(Guest *gu, Deb822 **ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        unsigned line = 0;
+        int r;
+
+        r = guest_read_file(gu, "/var/lib/dpkg/status", MAX_DPKG_STATUS, &text, &len);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot read /var/lib/dpkg/status in the guest: %s",
+                                gu->image, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
+        r = deb822_parse(text, len, ret, &line);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: /var/lib/dpkg/status in the guest is malformed at line %u",
+                                gu->image, line);
+        return 0;
 }
 
 static int inspect_kernels(Guest *gu, GuestState *s, const DpkgPackage *pkgs, size_t n_pkgs) {

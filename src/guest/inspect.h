@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/deb822.h"
 #include "core/grubcfg.h"
 #include "guest.h"
 
@@ -70,6 +71,8 @@ typedef struct GuestState {
 } GuestState;
 
 int guest_inspect(Guest *gu, GuestState **ret);
+/* The guest's /var/lib/dpkg/status, bounded and parsed. */
+int guest_dpkg_status(Guest *gu, Deb822 **ret);
 GuestState *guest_state_free(GuestState *s);
 static inline void guest_state_freep(GuestState **s) {
         guest_state_free(*s);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,10 +44,12 @@ void log_warning(const char *fmt, ...) {
         va_end(ap);
 }
 
+/* Progress goes to a terminal, or anywhere with -v; a log file or a CI
+ * step sees only warnings, errors and the result. */
 void log_info(const char *fmt, ...) {
         va_list ap;
 
-        if (verbosity < LOG_NORMAL)
+        if (verbosity < LOG_NORMAL || (verbosity < LOG_VERBOSE && !isatty(STDERR_FILENO)))
                 return;
         va_start(ap, fmt);
         vlog("", fmt, ap);
@@ -107,6 +110,10 @@ const char *log_exit_code_name(int exit_code) {
                 return "image-busy";
         case KPIN_EXIT_UNSUPPORTED:
                 return "unsupported-guest";
+        case KPIN_EXIT_PACKAGES:
+                return "packages";
+        case KPIN_EXIT_GRUB:
+                return "grub";
         case KPIN_EXIT_ENVIRONMENT:
                 return "environment";
         default:

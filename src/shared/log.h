@@ -14,6 +14,8 @@ enum {
         KPIN_EXIT_IMAGE_INVALID = 4, /* not a disk image, corrupt or truncated, unsafe backing file */
         KPIN_EXIT_IMAGE_BUSY = 5,    /* another process has the image open for writing */
         KPIN_EXIT_UNSUPPORTED = 6,   /* no operating system, or one kpin does not handle */
+        KPIN_EXIT_PACKAGES = 7,      /* kernel packages: not found, dependencies missing, install failed */
+        KPIN_EXIT_GRUB = 9,          /* GRUB cannot be made to boot the kernel */
         KPIN_EXIT_ENVIRONMENT = 11,  /* host problem: QEMU or the libguestfs appliance */
 };
 

@@ -155,12 +155,83 @@ static void test_synthetic(void **state) {
         }
 }
 
+/* After the cross-suite install both kernels are there: --purge-old keeping
+ * 6.1 removes 6.12 with its common headers, kbuild and the trixie
+ * metapackages that depend on it, and nothing 6.1 needs; keeping 6.12
+ * removes the 6.1 side but no metapackage. */
+static void test_real_purge_set(void **state) {
+        Real r = {};
+        DebPkg *both;
+        char **purge = NULL;
+        size_t n;
+
+        (void) state;
+        real_load(&r);
+        n = r.n_installed + r.n_avail;
+        both = calloc(n, sizeof(DebPkg));
+        assert_non_null(both);
+        memcpy(both, r.installed, r.n_installed * sizeof(DebPkg));
+        memcpy(both + r.n_installed, r.avail, r.n_avail * sizeof(DebPkg));
+
+        assert_int_equal(deb_kernel_purge_set(both, n, "6.1.0-56-cloud-amd64", &purge), 0);
+        strv_sort(purge);
+        assert_int_equal(strv_length(purge), 6);
+        assert_string_equal(purge[0], "linux-headers-6.12.117+deb13-cloud-amd64");
+        assert_string_equal(purge[1], "linux-headers-6.12.117+deb13-common");
+        assert_string_equal(purge[2], "linux-headers-cloud-amd64");
+        assert_string_equal(purge[3], "linux-image-6.12.117+deb13-cloud-amd64");
+        assert_string_equal(purge[4], "linux-image-cloud-amd64");
+        assert_string_equal(purge[5], "linux-kbuild-6.12.117+deb13");
+        purge = strv_free(purge);
+
+        assert_int_equal(deb_kernel_purge_set(both, n, "6.12.117+deb13-cloud-amd64", &purge), 0);
+        strv_sort(purge);
+        assert_int_equal(strv_length(purge), 5);
+        assert_string_equal(purge[0], "linux-compiler-gcc-12-x86");
+        assert_string_equal(purge[1], "linux-headers-6.1.0-56-cloud-amd64");
+        assert_string_equal(purge[2], "linux-headers-6.1.0-56-common");
+        assert_string_equal(purge[3], "linux-image-6.1.0-56-cloud-amd64");
+        assert_string_equal(purge[4], "linux-kbuild-6.1");
+        purge = strv_free(purge);
+
+        /* only one kernel: nothing to purge */
+        assert_int_equal(deb_kernel_purge_set(r.installed, r.n_installed, "6.12.117+deb13-cloud-amd64", &purge), 0);
+        assert_null(purge);
+        assert_int_equal(deb_kernel_purge_set(both, n, "", &purge), -EINVAL);
+        free(both);
+        real_done(&r);
+}
+
+/* A -unsigned variant of the kept release stays; an older ABI of the same
+ * series goes, and a series metapackage pulling it in goes with it. */
+static void test_purge_synthetic(void **state) {
+        static const DebPkg installed[] = {
+                { .name = "linux-image-6.1.0-56-cloud-amd64-unsigned", .version = "6.1.192-2" },
+                { .name = "linux-image-6.1.0-50-cloud-amd64", .version = "6.1.180-1" },
+                { .name = "linux-image-6.1-cloud-amd64", .version = "6.1.180-1",
+                  .depends = "linux-image-6.1.0-50-cloud-amd64 (= 6.1.180-1) | linux-image-6.1.0-50-cloud-amd64-unsigned" },
+                { .name = "linux-libc-dev", .version = "6.1.192-2" },
+                { .name = "linux-base", .version = "4.9" },
+        };
+        char **purge = NULL;
+
+        (void) state;
+        assert_int_equal(deb_kernel_purge_set(installed, ELEMENTSOF(installed), "6.1.0-56-cloud-amd64", &purge), 0);
+        strv_sort(purge);
+        assert_int_equal(strv_length(purge), 2);
+        assert_string_equal(purge[0], "linux-image-6.1-cloud-amd64");
+        assert_string_equal(purge[1], "linux-image-6.1.0-50-cloud-amd64");
+        strv_free(purge);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_relations),
                 cmocka_unit_test(test_real_cross_suite_closure),
                 cmocka_unit_test(test_real_missing_kbuild),
                 cmocka_unit_test(test_synthetic),
+                cmocka_unit_test(test_real_purge_set),
+                cmocka_unit_test(test_purge_synthetic),
         };
         return cmocka_run_group_tests_name("depends", tests, NULL, NULL);
 }
