@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DESTDIR ?=
 
-PKGS := libguestfs json-c libxml-2.0 zlib inih
+PKGS := libguestfs json-c libxml-2.0 zlib liblzma libzstd inih
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
@@ -12,6 +12,8 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+# what the pure core links against (decompressing kernel modules)
+CORE_LIBS = $(shell pkg-config --libs zlib liblzma libzstd)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -Isrc \
 	$(WARNINGS) $(PKG_CFLAGS) $(CFLAGS)
 
@@ -39,11 +41,11 @@ $(B)/asan/kpin: $(TOOL_SRC) $(HEADERS) Makefile
 # Unit tests: one binary per test file, built with ASan/UBSan and plain (for valgrind).
 $(B)/asan/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) tests/unit/unit.h Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(CORE_SRC) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(CORE_SRC) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
 $(B)/plain/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) tests/unit/unit.h Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_SRC) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_SRC) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
 UNIT_ASAN := $(UNIT_NAMES:%=$(B)/asan/unit/%)
 UNIT_PLAIN := $(UNIT_NAMES:%=$(B)/plain/unit/%)
@@ -56,10 +58,16 @@ check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN)
 	tests/run all
 
 # The main job on the built-in demo image: the trixie fixture (kernel 6.12,
-# canary DKMS module failing), built on first use and cached.
+# canary DKMS module failing), built on first use and cached: inspect it,
+# pin Debian 12's 6.1 kernel into a copy from the offline package
+# directory, and inspect the result.
+DEMO_OUT := $(B)/demo-hpc-compute.qcow2
 demo: deps
 	$(MAKE) all
 	$(B)/kpin inspect "$$(tests/fixtures/fixture trixie)"
+	$(B)/kpin pin "$$(tests/fixtures/fixture trixie)" --kernel 6.1 \
+		--packages "$$(tests/fixtures/fixture pkgdir-6.1)" -o $(DEMO_OUT)
+	$(B)/kpin inspect $(DEMO_OUT)
 
 check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 	tests/run unit
@@ -75,7 +83,7 @@ clean:
 
 # Debian packages for building, testing and running (no-op when present).
 DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-amd64 \
-	libjson-c-dev libxml2-dev zlib1g-dev libinih-dev libcmocka-dev \
+	libjson-c-dev libxml2-dev zlib1g-dev liblzma-dev libzstd-dev libinih-dev libcmocka-dev \
 	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -85,6 +85,74 @@ release_image() {
 	kill "$(cat "$pidfile")" && rm -f "$pidfile"
 }
 
+# Expensive images that tests only read are made once per tests/run, in
+# KPIN_TEST_SHARED (a script run alone makes its own in its trash).
+SHARED=${KPIN_TEST_SHARED:-$TRASH}
+
+# pinned_trixie: the trixie fixture pinned to 6.1 from the pkgdir-6.1
+# fixture by the kpin under test (read-only). Its stdout, stderr and
+# --report JSON sit beside it as pinned-trixie.{out,err,json}.
+pinned_trixie() {
+	local img=$SHARED/pinned-trixie.qcow2 trixie pkgdir
+	if [ ! -e "$img" ]; then
+		trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
+		if ! kpin pin "$trixie" --kernel 6.1 --packages "$pkgdir" -o "$img" \
+			--report "$SHARED/pinned-trixie.json" \
+			>"$SHARED/pinned-trixie.out" 2>"$SHARED/pinned-trixie.err"; then
+			echo "pinning the trixie fixture failed:" >&2
+			cat "$SHARED/pinned-trixie.err" >&2
+			rm -f "$img"
+			return 1
+		fi
+		chmod a-w "$img"
+	fi
+	echo "$img"
+}
+
+# boot_serial IMAGE LOG PATTERN [SECONDS]: boots a throw-away overlay of
+# IMAGE under QEMU (TCG, no network, serial console to LOG) until LOG
+# matches PATTERN (extended regex) or SECONDS (default 240) pass; then stops
+# the VM. Fails on a timeout.
+boot_serial() {
+	local img=$1 log=$2 pattern=$3 limit=${4:-240} overlay pid i
+	overlay="$TRASH/boot-$(basename "$img" .qcow2).overlay.qcow2"
+	qemu-img create -q -f qcow2 -F qcow2 -b "$img" "$overlay" || return 1
+	: >"$log"
+	qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -nodefaults -nic none \
+		-serial "file:$log" -drive "file=$overlay,format=qcow2,if=virtio" \
+		-pidfile "$TRASH/boot.pid" -daemonize </dev/null >"$TRASH/qemu.log" 2>&1 || {
+		cat "$TRASH/qemu.log" >&2
+		return 1
+	}
+	pid=$(cat "$TRASH/boot.pid")
+	for ((i = 0; i < limit; i++)); do
+		grep -aqE "$pattern" "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 1
+	done
+	kill "$pid" 2>/dev/null
+	rm -f "$TRASH/boot.pid" "$overlay"
+	grep -aqE "$pattern" "$log" || {
+		echo "no '$pattern' on the serial console within $limit s; its end:" >&2
+		tail -n 20 "$log" | tr -d '\033' >&2
+		return 1
+	}
+}
+
+# guestfish for the tests' own image surgery: under TCG where kpin's probe
+# finds KVM unusable, as kpin itself would run.
+guestfish() {
+	if [ -z "${KPIN_TEST_ACCEL:-}" ]; then
+		KPIN_TEST_ACCEL=$("$KPIN_BIN" accel --json 2>/dev/null | jq -r .accel)
+		export KPIN_TEST_ACCEL
+	fi
+	if [ "$KPIN_TEST_ACCEL" = tcg ]; then
+		LIBGUESTFS_BACKEND_SETTINGS=force_tcg command guestfish "$@"
+	else
+		command guestfish "$@"
+	fi
+}
+
 checksum() {
 	sha256sum "$1" | cut -d' ' -f1
 }

@@ -1,0 +1,37 @@
+#!/bin/bash
+# pin --purge-old on the pinned image: 6.12, its headers, -common and kbuild
+# packages and the trixie metapackages that pull it in go; nothing else.
+. "$(dirname "$0")/lib.sh"
+
+PINNED=$(pinned_trixie) || exit 1
+K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+before=$(checksum "$PINNED")
+run_kpin pin "$PINNED" --kernel 6.1 --purge-old -o purged.qcow2 --json
+cp out pin.json
+
+test_expect_success 'pin --purge-old: exit 0, exactly the 6.12 kernel packages purged' '
+	test_must_be 0 &&
+	jq -e ".ok and .changed and .kernel == \"$K\"" pin.json &&
+	jq -e ".purged | length == 6" pin.json &&
+	jq -e "[.purged[] | select(test(\"6\\\\.12\\\\.[0-9]+\\\\+deb13\"))] | length == 4" pin.json &&
+	jq -e ".purged | index(\"linux-image-cloud-amd64\") and index(\"linux-headers-cloud-amd64\")" pin.json &&
+	jq -e "[.purged[] | select(contains(\"6.1.0-\") or . == \"linux-kbuild-6.1\")] == []" pin.json &&
+	test "$(checksum "$PINNED")" = "$before"
+'
+
+run_kpin --accel tcg inspect --json purged.qcow2
+cp out inspect.json
+
+test_expect_success 'inspect: only 6.1 is left, GRUB boots it, dpkg is consistent' '
+	test_must_be 0 &&
+	jq -e "[.kernels[].release] == [\"$K\"]" inspect.json &&
+	jq -e ".grub.kernel == \"$K\" and .grub.fallback == false" inspect.json &&
+	jq -e ".broken_packages == []" inspect.json
+'
+
+test_expect_success 'inspect: the 6.1 packages stay held and the canary has no 6.12 entry' '
+	jq -e "[.holds[].package] | sort == [\"linux-headers-$K\", \"linux-image-$K\"]" inspect.json &&
+	jq -e "[.dkms[].kernels[] | select(.kernel | startswith(\"6.12.\"))] == []" inspect.json
+'
+
+test_done
