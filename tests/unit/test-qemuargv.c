@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unit.h"
+
+#include "core/qemuargv.h"
+#include "shared/strv.h"
+
+static bool has_pair(char **argv, const char *opt, const char *value) {
+        for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+                if (strcmp(argv[i], opt) == 0 && strcmp(argv[i + 1], value) == 0)
+                        return true;
+        return false;
+}
+
+static void test_bios_tcg(void **state) {
+        QemuConfig c = { .memory_mb = 1024, .smp = 2, .disk = "/var/tmp/o.qcow2", .serial_socket = "/run/s",
+                         .qmp_socket = "/run/q" };
+        char **argv = NULL;
+
+        (void) state;
+        assert_int_equal(qemu_argv(&c, &argv), 0);
+        assert_string_equal(argv[0], "qemu-system-x86_64");
+        assert_true(has_pair(argv, "-nic", "none"));
+        assert_true(strv_contains(argv, "-nodefaults"));
+        assert_true(has_pair(argv, "-accel", "tcg"));
+        assert_true(has_pair(argv, "-machine", "pc"));
+        assert_true(has_pair(argv, "-m", "1024"));
+        assert_true(has_pair(argv, "-drive", "file=/var/tmp/o.qcow2,format=qcow2,if=virtio,cache=unsafe"));
+        assert_true(has_pair(argv, "-chardev", "socket,id=console,path=/run/s,server=on,wait=on"));
+        assert_true(has_pair(argv, "-serial", "chardev:console"));
+        assert_true(has_pair(argv, "-qmp", "unix:/run/q,server=on,wait=off"));
+        /* no -kernel shortcut, no network device, no shared folder */
+        assert_false(strv_contains(argv, "-kernel"));
+        assert_false(strv_contains(argv, "-netdev"));
+        assert_false(strv_contains(argv, "-virtfs"));
+        for (size_t i = 0; argv[i]; i++)
+                assert_null(strstr(argv[i], "pflash"));
+        strv_free(argv);
+}
+
+static void test_uefi_kvm(void **state) {
+        QemuConfig c = { .kvm = true, .memory_mb = 2048, .smp = 4, .disk = "/d", .firmware = FIRMWARE_UEFI,
+                         .ovmf_code = "/usr/share/OVMF/OVMF_CODE.fd", .ovmf_vars = "/var/tmp/vars.fd",
+                         .serial_socket = "/s", .qmp_socket = "/q", .binary = "/opt/qemu" };
+        char **argv = NULL;
+        Firmware f;
+
+        (void) state;
+        assert_int_equal(qemu_argv(&c, &argv), 0);
+        assert_string_equal(argv[0], "/opt/qemu");
+        assert_true(has_pair(argv, "-accel", "kvm"));
+        assert_true(has_pair(argv, "-cpu", "host"));
+        assert_true(has_pair(argv, "-machine", "q35"));
+        assert_true(has_pair(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd"));
+        assert_true(has_pair(argv, "-drive", "if=pflash,format=raw,unit=1,file=/var/tmp/vars.fd"));
+        strv_free(argv);
+
+        assert_int_equal(firmware_from_string("uefi", &f), 0);
+        assert_int_equal(f, FIRMWARE_UEFI);
+        assert_int_equal(firmware_from_string("efi", &f), -EINVAL);
+}
+
+static void test_refused(void **state) {
+        QemuConfig c = { .memory_mb = 1024, .smp = 1, .disk = "/a,b.qcow2", .serial_socket = "/s", .qmp_socket = "/q" };
+        char **argv = NULL;
+
+        (void) state;
+        /* a comma would let the path inject options */
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+        c.disk = "/ok.qcow2";
+        c.firmware = FIRMWARE_UEFI;
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL); /* no OVMF given */
+        c.firmware = FIRMWARE_BIOS;
+        c.memory_mb = 16;
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_bios_tcg),
+                cmocka_unit_test(test_uefi_kvm),
+                cmocka_unit_test(test_refused),
+        };
+        return cmocka_run_group_tests_name("qemuargv", tests, NULL, NULL);
+}
