@@ -84,7 +84,7 @@ clean:
 # Debian packages for building, testing and running (no-op when present).
 DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-amd64 \
 	libjson-c-dev libxml2-dev zlib1g-dev liblzma-dev libzstd-dev libinih-dev libcmocka-dev \
-	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq
+	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \

@@ -7,22 +7,14 @@
 #include <unistd.h>
 
 #include "guest/debian.h"
-#include "guest/guest.h"
-#include "guest/image.h"
 #include "guest/inspect.h"
-#include "guest/txn.h"
+#include "guest/session.h"
 #include "kpin.h"
 #include "report/json.h"
 #include "shared/cleanup.h"
+#include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/strv.h"
-
-static double now_s(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static json_object *strv_to_json(char * const *l) {
         json_object *a = json_object_new_array();
@@ -109,74 +101,36 @@ static int report(const Context *ctx, const char *image, const char *target, con
 }
 
 int cmd_pin(Context *ctx, char **args) {
-        _cleanup_(image_info_done) ImageInfo img = {};
+        _cleanup_(session_done) Session ss = {};
         _cleanup_(pkgdir_freep) PkgDir *pkgdir = NULL;
-        _cleanup_(txn_freep) Txn *txn = NULL;
-        _cleanup_(guest_closep) Guest *gu = NULL;
-        _cleanup_(guest_state_freep) GuestState *before = NULL;
         _cleanup_(pin_result_done) PinResult res = {};
-        _cleanup_free_ char *real_image = NULL, *real_out = NULL;
         const char *image = args[0];
-        bool kvm, in_place = ctx->in_place;
-        double t0 = now_s();
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        double t0 = monotonic_s();
         int r;
 
         if (!ctx->kernel)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "pin: --kernel SERIES|KVER is required");
-        if (!ctx->output == !in_place)
+        if (!ctx->output == !ctx->in_place)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "pin: give exactly one of -o OUT and --in-place");
-        /* -o IMAGE is in place */
-        real_image = realpath(image, NULL);
-        real_out = ctx->output ? realpath(ctx->output, NULL) : NULL;
-        if (real_image && real_out && strcmp(real_image, real_out) == 0)
-                in_place = true;
-
-        r = image_check(image, in_place, &img);
-        if (r < 0)
-                return r;
         if (ctx->packages) {
                 r = pkgdir_load(ctx->packages, &pkgdir);
                 if (r < 0)
                         return r;
         }
-        r = accel_resolve(ctx->accel, &kvm);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_ENVIRONMENT, r, "probing KVM failed: %m");
-        r = txn_begin(image, img.format, ctx->output, in_place, &txn);
+        r = session_open(image, ctx->output, ctx->in_place, ctx->accel, ctx->verbosity, &ss);
         if (r < 0)
                 return r;
-        r = guest_open(txn->overlay, &(GuestOpenOptions) {
-                                             .name = image,
-                                             .format = IMAGE_FORMAT_QCOW2,
-                                             .readonly = false,
-                                             .kvm = kvm,
-                                             .verbosity = ctx->verbosity,
-                                             .memsize_mb = 2048,
-                                             .smp = ncpu > 1 ? (int) (ncpu < 4 ? ncpu : 4) : 1,
-                                     },
-                       &gu);
-        if (r < 0)
-                return r;
-        r = guest_inspect(gu, &before);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_FAILURE, r, "%s: inspection failed: %m", image);
-        r = debian_pin(gu, before, &(PinRequest) {
-                                           .kernel = ctx->kernel,
-                                           .flavour = ctx->flavour,
-                                           .packages = pkgdir,
-                                           .purge_old = ctx->purge_old,
-                                   },
+        r = debian_pin(ss.gu, ss.before, &(PinRequest) {
+                                                 .kernel = ctx->kernel,
+                                                 .flavour = ctx->flavour,
+                                                 .packages = pkgdir,
+                                                 .purge_old = ctx->purge_old,
+                                         },
                        &res);
         if (r < 0)
                 return r;
-        r = guest_close(TAKE_PTR(gu));
+        r = session_finish(&ss, res.changed);
         if (r < 0)
                 return r;
-        if (res.changed || !in_place) {
-                r = txn_commit(txn);
-                if (r < 0)
-                        return r;
-        }
-        return report(ctx, image, txn->target, &res, now_s() - t0);
+        return report(ctx, image, session_target(&ss), &res, monotonic_s() - t0);
 }

@@ -11,9 +11,29 @@
 #include "shared/log.h"
 #include "shared/strv.h"
 
-/* Options that belong to some verbs only. */
+/* Options that belong to some verbs only: one bit each. */
 enum {
-        OPT_PIN = 1 << 0,
+        OPT_KERNEL = 1 << 0,
+        OPT_FLAVOUR = 1 << 1,
+        OPT_PACKAGES = 1 << 2,
+        OPT_OUTPUT = 1 << 3,      /* -o, --in-place */
+        OPT_OLD = 1 << 4,         /* --keep-old, --purge-old */
+        OPT_MODULE = 1 << 5,
+        OPT_SOURCE = 1 << 6,
+        OPT_BUILD_CONFIG = 1 << 7,
+        OPT_MATRIX = 1 << 8,
+        OPT_EXPECT_KERNEL = 1 << 9,
+        OPT_EXPECT_MODULE = 1 << 10,
+        OPT_TIMEOUT = 1 << 11,
+        OPT_FIRMWARE = 1 << 12,
+        OPT_MEMORY = 1 << 13,
+        OPT_JUNIT = 1 << 14,
+        OPT_SERIAL_LOG = 1 << 15,
+        N_OPT_BITS = 16,
+        OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD,
+        OPT_DKMS = OPT_KERNEL | OPT_OUTPUT | OPT_MODULE | OPT_SOURCE | OPT_BUILD_CONFIG | OPT_MATRIX | OPT_PACKAGES,
+        OPT_BOOT = OPT_EXPECT_KERNEL | OPT_EXPECT_MODULE | OPT_TIMEOUT | OPT_FIRMWARE | OPT_MEMORY | OPT_JUNIT |
+                   OPT_SERIAL_LOG,
 };
 
 typedef struct Verb {
@@ -29,6 +49,13 @@ static const Verb verbs[] = {
         { "pin", 1, 1, OPT_PIN, cmd_pin,
           "pin IMAGE --kernel 6.1|6.6|KVER [--flavour F] [--packages DIR] [--keep-old | --purge-old]\n"
           "           (-o OUT | --in-place)" },
+        { "dkms", 1, 1, OPT_DKMS, cmd_dkms,
+          "dkms IMAGE (--module NAME[/VER]... | --source DIR|FILE.deb) [--kernel KVER]\n"
+          "           [--build-config FILE[=GUESTPATH]]... (-o OUT | --in-place)\n"
+          "  kpin dkms IMAGE --matrix [--module NAME[/VER]] [--packages DIR]" },
+        { "boot-test", 1, 1, OPT_BOOT, cmd_boot_test,
+          "boot-test IMAGE [--expect-kernel PREFIX] [--expect-module NAME]... [--timeout S]\n"
+          "           [--firmware bios|uefi] [--memory MB] [--junit FILE] [--serial-log FILE]" },
         { "accel", 0, 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]" },
 };
 
@@ -47,6 +74,15 @@ static void help(void) {
                "               kernel series in apt, and make GRUB boot it by default. Works on\n"
                "               an overlay: the result is written to OUT (or replaces IMAGE with\n"
                "               --in-place) only if every step succeeded\n"
+               "  dkms         Build, install and verify DKMS modules for a kernel of the\n"
+               "               image (default: the one GRUB boots) with the DKMS CLI and an\n"
+               "               explicit kernel version; check each module's vermagic from its\n"
+               "               bytes. --matrix tries every module on every kernel with headers\n"
+               "               in a throw-away overlay and prints built/failed per pair\n"
+               "  boot-test    Boot a throw-away overlay of the image through its own firmware\n"
+               "               and GRUB under QEMU (no network), with a probe that reports the\n"
+               "               running kernel, the modules that load and the failed units;\n"
+               "               decide as soon as the console says enough\n"
                "  accel        Say whether kpin will use KVM or TCG here, and why (it boots\n"
                "               a host kernel under KVM and waits for its banner)\n"
                "\nOptions of pin:\n"
@@ -59,6 +95,28 @@ static void help(void) {
                "      --keep-old            Keep the other kernels as boot fallbacks (default)\n"
                "      --purge-old           Purge the other kernels, their headers and the\n"
                "                            metapackages that pull them in\n"
+               "\nOptions of dkms:\n"
+               "      --module NAME[/VER]   A DKMS module registered in the image (repeatable;\n"
+               "                            VER defaults to the newest registered)\n"
+               "      --source DIR|FILE.deb A module source directory with a dkms.conf, or a\n"
+               "                            *-dkms package (installed without Recommends)\n"
+               "      --build-config FILE[=GUESTPATH]\n"
+               "                            Copy a build options file into the image first\n"
+               "                            (GUESTPATH defaults to FILE's absolute path)\n"
+               "      --kernel KVER         Kernel release, series or prefix to build for\n"
+               "      --matrix              Report module x kernel built/failed; changes nothing\n"
+               "      --packages DIR        With --matrix: also try the kernels whose headers\n"
+               "                            packages are in DIR\n"
+               "  -o OUT, --in-place        As for pin\n"
+               "\nOptions of boot-test:\n"
+               "      --expect-kernel PREFIX  Release prefix or series the VM must run\n"
+               "                            (default: the kernel GRUB's default entry boots)\n"
+               "      --expect-module NAME  A module that must load (repeatable)\n"
+               "      --timeout S           Give up after S seconds (default 300)\n"
+               "      --firmware bios|uefi  SeaBIOS (default) or OVMF\n"
+               "      --memory MB           VM memory (default 1024)\n"
+               "      --junit FILE          One JUnit testcase per check\n"
+               "      --serial-log FILE     The whole serial console\n"
                "\nGlobal options:\n"
                "      --accel auto|kvm|tcg  Hardware acceleration (auto: try KVM by booting a\n"
                "                            kernel, fall back to TCG with a warning)\n"
@@ -78,11 +136,14 @@ static void help(void) {
                "   5  image in use: another process has it open for writing\n"
                "   6  no operating system in the image, or one kpin does not handle\n"
                "   7  kernel packages: not found, dependencies missing, or installation failed\n"
+               "   8  a DKMS module does not build, install or verify for the kernel\n"
                "   9  GRUB cannot be made to boot the kernel\n"
+               "  10  boot test failed: the image does not boot as expected\n"
                "  11  host environment: QEMU or the libguestfs appliance failed\n"
                "\nEnvironment:\n"
                "  KPIN_PROBE_KERNEL  kernel the KVM probe boots (default: newest /boot/vmlinuz-*)\n"
-               "  KPIN_QEMU          QEMU binary for the KVM probe (default: qemu-system-x86_64)\n"
+               "  KPIN_QEMU          QEMU binary for the KVM probe and boot tests\n"
+               "                     (default: qemu-system-x86_64)\n"
                "  LIBGUESTFS_*       libguestfs settings (LIBGUESTFS_BACKEND, ...)\n");
 }
 
@@ -104,10 +165,21 @@ enum {
         ARG_IN_PLACE,
         ARG_KEEP_OLD,
         ARG_PURGE_OLD,
+        ARG_MODULE,
+        ARG_SOURCE,
+        ARG_BUILD_CONFIG,
+        ARG_MATRIX,
+        ARG_EXPECT_KERNEL,
+        ARG_EXPECT_MODULE,
+        ARG_TIMEOUT,
+        ARG_FIRMWARE,
+        ARG_MEMORY,
+        ARG_JUNIT,
+        ARG_SERIAL_LOG,
 };
 
 static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, unsigned *ret_used,
-                      const char **ret_verb_opt) {
+                      const char **opt_names) {
         static const struct option options[] = {
                 { "accel", required_argument, NULL, ARG_ACCEL },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -123,45 +195,115 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 { "in-place", no_argument, NULL, ARG_IN_PLACE },
                 { "keep-old", no_argument, NULL, ARG_KEEP_OLD },
                 { "purge-old", no_argument, NULL, ARG_PURGE_OLD },
+                { "module", required_argument, NULL, ARG_MODULE },
+                { "source", required_argument, NULL, ARG_SOURCE },
+                { "build-config", required_argument, NULL, ARG_BUILD_CONFIG },
+                { "matrix", no_argument, NULL, ARG_MATRIX },
+                { "expect-kernel", required_argument, NULL, ARG_EXPECT_KERNEL },
+                { "expect-module", required_argument, NULL, ARG_EXPECT_MODULE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "firmware", required_argument, NULL, ARG_FIRMWARE },
+                { "memory", required_argument, NULL, ARG_MEMORY },
+                { "junit", required_argument, NULL, ARG_JUNIT },
+                { "serial-log", required_argument, NULL, ARG_SERIAL_LOG },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
-        unsigned used = 0;
-        const char *verb_opt = NULL;   /* the first verb-specific option given */
+        unsigned used = 0, before;
         int c, r, idx;
 
         opterr = 0;
         for (idx = -1; (c = getopt_long(argc, argv, "-:vqxho:", options, &idx)) >= 0; idx = -1) {
-                if (!verb_opt && (c == 'o' || (c >= ARG_KERNEL && c <= ARG_PURGE_OLD)))
-                        verb_opt = c == 'o' ? "-o" : idx >= 0 ? options[idx].name : "?";
+                before = used;
                 switch (c) {
                 case ARG_KERNEL:
                         ctx->kernel = optarg;
-                        used |= OPT_PIN;
+                        used |= OPT_KERNEL;
                         break;
                 case ARG_FLAVOUR:
                         ctx->flavour = optarg;
-                        used |= OPT_PIN;
+                        used |= OPT_FLAVOUR;
                         break;
                 case ARG_PACKAGES:
                         ctx->packages = optarg;
-                        used |= OPT_PIN;
+                        used |= OPT_PACKAGES;
                         break;
                 case 'o':
                         ctx->output = optarg;
-                        used |= OPT_PIN;
+                        used |= OPT_OUTPUT;
                         break;
                 case ARG_IN_PLACE:
                         ctx->in_place = true;
-                        used |= OPT_PIN;
+                        used |= OPT_OUTPUT;
                         break;
                 case ARG_KEEP_OLD:
                         ctx->purge_old = false;
-                        used |= OPT_PIN;
+                        used |= OPT_OLD;
                         break;
                 case ARG_PURGE_OLD:
                         ctx->purge_old = true;
-                        used |= OPT_PIN;
+                        used |= OPT_OLD;
+                        break;
+                case ARG_MODULE:
+                        r = strv_extend(&ctx->modules, optarg);
+                        if (r < 0)
+                                return r;
+                        used |= OPT_MODULE;
+                        break;
+                case ARG_SOURCE:
+                        ctx->source = optarg;
+                        used |= OPT_SOURCE;
+                        break;
+                case ARG_BUILD_CONFIG:
+                        r = strv_extend(&ctx->build_configs, optarg);
+                        if (r < 0)
+                                return r;
+                        used |= OPT_BUILD_CONFIG;
+                        break;
+                case ARG_MATRIX:
+                        ctx->matrix = true;
+                        used |= OPT_MATRIX;
+                        break;
+                case ARG_EXPECT_KERNEL:
+                        ctx->expect_kernel = optarg;
+                        used |= OPT_EXPECT_KERNEL;
+                        break;
+                case ARG_EXPECT_MODULE:
+                        r = strv_extend(&ctx->expect_modules, optarg);
+                        if (r < 0)
+                                return r;
+                        used |= OPT_EXPECT_MODULE;
+                        break;
+                case ARG_TIMEOUT:
+                case ARG_MEMORY: {
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || v > 1000000)
+                                return usage_error("'%s' is not a number here", optarg);
+                        if (c == ARG_TIMEOUT) {
+                                ctx->timeout_s = (unsigned) v;
+                                used |= OPT_TIMEOUT;
+                        } else {
+                                ctx->memory_mb = (int) v;
+                                used |= OPT_MEMORY;
+                        }
+                        break;
+                }
+                case ARG_FIRMWARE:
+                        if (firmware_from_string(optarg, &ctx->firmware) < 0)
+                                return usage_error("--firmware takes bios or uefi, not '%s'", optarg);
+                        used |= OPT_FIRMWARE;
+                        break;
+                case ARG_JUNIT:
+                        ctx->junit = optarg;
+                        used |= OPT_JUNIT;
+                        break;
+                case ARG_SERIAL_LOG:
+                        ctx->serial_log = optarg;
+                        used |= OPT_SERIAL_LOG;
                         break;
                 case 1: /* positional, in order */
                         r = strv_extend(&args, optarg);
@@ -199,23 +341,32 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 default:
                         return usage_error("unknown option '%s'", argv[optind - 1]);
                 }
+                /* remember how each verb option was spelled, for errors */
+                for (unsigned b = 0; b < N_OPT_BITS; b++)
+                        if ((used & ~before) & (1u << b))
+                                opt_names[b] = c == 'o' ? "-o" : idx >= 0 ? options[idx].name : "?";
         }
         *ret_args = TAKE_PTR(args);
         *ret_used = used;
-        *ret_verb_opt = verb_opt;
         return 0;
+}
+
+static void context_done(Context *c) {
+        strv_free(c->modules);
+        strv_free(c->build_configs);
+        strv_free(c->expect_modules);
 }
 
 int main(int argc, char **argv) {
         _cleanup_strv_free_ char **args = NULL;
-        Context ctx = { .accel = ACCEL_AUTO };
+        _cleanup_(context_done) Context ctx = { .accel = ACCEL_AUTO, .timeout_s = 300, .memory_mb = 1024 };
         const Verb *verb = NULL;
         unsigned used = 0;
-        const char *verb_opt = NULL;
+        const char *opt_names[N_OPT_BITS] = {};
         size_t n;
         int r, code;
 
-        r = parse_argv(argc, argv, &ctx, &args, &used, &verb_opt);
+        r = parse_argv(argc, argv, &ctx, &args, &used, opt_names);
         if (r < 0) {
                 log_error("%s", strerror(-r));
                 return KPIN_EXIT_FAILURE;
@@ -239,8 +390,13 @@ int main(int argc, char **argv) {
         if (n > verb->max_args)
                 return usage_error("too many arguments for %s", verb->name);
         if (used & ~verb->options) {
+                const char *bad = NULL;
+
+                for (unsigned b = 0; b < N_OPT_BITS && !bad; b++)
+                        if ((used & ~verb->options) & (1u << b))
+                                bad = opt_names[b];
                 fprintf(stderr, "kpin: %s: %s%s is not an option of %s\n", verb->name,
-                        verb_opt && verb_opt[0] != '-' ? "--" : "", verb_opt ? verb_opt : "this option", verb->name);
+                        bad && bad[0] != '-' ? "--" : "", bad ? bad : "this option", verb->name);
                 fprintf(stderr, "Try 'kpin --help'.\n");
                 return KPIN_EXIT_USAGE;
         }
@@ -256,7 +412,7 @@ int main(int argc, char **argv) {
                 log_fail(code, r, "%s failed: %s", verb->name, strerror(-r));
         }
         log_error("%s", log_failure_message() ? log_failure_message() : strerror(-r));
-        if (ctx.json || ctx.report) {
+        if ((ctx.json || ctx.report) && !ctx.reported) {
                 json_object *o = json_failure(verb->name, code, log_failure_message());
 
                 if (o) {

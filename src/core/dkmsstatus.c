@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <errno.h>
+#include <strings.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dkmsstatus.h"
+#include "grubcfg.h"
+#include "shared/cleanup.h"
 #include "shared/strv.h"
 
 static const char *memmem_s(const char *hay, size_t n, const char *needle) {
@@ -65,4 +69,228 @@ int dkms_makelog_first_error(const char *text, size_t len, unsigned context, cha
                 return -ENOENT;
         *ret = strndup(first, stop - first);
         return *ret ? 0 : -ENOMEM;
+}
+
+bool dkms_name_valid(const char *s) {
+        if (!s || !*s || *s == '.' || *s == '-' || strlen(s) > 128)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("._+-", *p))
+                        return false;
+        return true;
+}
+
+/* Replaces $NAME and ${NAME} for the two variables dkms.conf files use. */
+static char *substitute(const char *v, const char *name, const char *version) {
+        const char *vars[][2] = { { "PACKAGE_NAME", name }, { "PACKAGE_VERSION", version } };
+        char *out = strdup(v);
+
+        for (size_t i = 0; out && i < 2; i++) {
+                if (!vars[i][1])
+                        continue;
+                for (int braces = 0; braces < 2 && out; braces++) {
+                        char *ref = braces ? strprintf("${%s}", vars[i][0]) : strprintf("$%s", vars[i][0]);
+                        char *p;
+
+                        if (!ref) {
+                                free(out);
+                                return NULL;
+                        }
+                        while (out && (p = strstr(out, ref))) {
+                                /* $PACKAGE_NAMEX is another variable */
+                                if (!braces && (isalnum((unsigned char) p[strlen(ref)]) || p[strlen(ref)] == '_'))
+                                        break;
+                                char *n = strprintf("%.*s%s%s", (int) (p - out), out, vars[i][1], p + strlen(ref));
+                                free(out);
+                                out = n;
+                        }
+                        free(ref);
+                }
+        }
+        return out;
+}
+
+void dkms_conf_done(DkmsConf *c) {
+        free(c->name);
+        free(c->version);
+        strv_free(c->modules);
+        *c = (DkmsConf) {};
+}
+
+int dkms_conf_parse(const char *text, size_t len, DkmsConf *ret) {
+        DkmsConf c = {};
+        char *raw = NULL, *v;
+        int r;
+
+        r = shellvars_get(text, len, "PACKAGE_NAME", &raw);
+        if (r < 0)
+                return r;
+        c.name = raw;
+        r = shellvars_get(text, len, "PACKAGE_VERSION", &raw);
+        if (r < 0)
+                goto fail;
+        c.version = raw ? substitute(raw, c.name, NULL) : NULL;
+        free(raw);
+        if (!dkms_name_valid(c.name) || !dkms_name_valid(c.version)) {
+                r = -EBADMSG;
+                goto fail;
+        }
+        for (unsigned i = 0; i < 64; i++) {
+                char key[32];
+
+                snprintf(key, sizeof(key), "BUILT_MODULE_NAME[%u]", i);
+                r = shellvars_get(text, len, key, &raw);
+                if (r < 0)
+                        goto fail;
+                if (!raw)
+                        break;
+                v = substitute(raw, c.name, c.version);
+                free(raw);
+                if (!v || !dkms_name_valid(v)) {
+                        free(v);
+                        r = v ? -EBADMSG : -ENOMEM;
+                        goto fail;
+                }
+                if ((r = strv_consume(&c.modules, v)) < 0)
+                        goto fail;
+        }
+        if (!c.modules && (r = strv_extend(&c.modules, c.name)) < 0)
+                goto fail;
+        r = shellvars_get(text, len, "REMAKE_INITRD", &raw);
+        if (r < 0)
+                goto fail;
+        c.remake_initrd = raw && (strcasecmp(raw, "yes") == 0 || strcasecmp(raw, "y") == 0);
+        free(raw);
+        *ret = c;
+        return 0;
+fail:
+        dkms_conf_done(&c);
+        return r;
+}
+
+static void status_line_done(DkmsStatusLine *x) {
+        free(x->name);
+        free(x->version);
+        free(x->kernel);
+        free(x->arch);
+        free(x->state);
+        free(x->note);
+        *x = (DkmsStatusLine) {};
+}
+
+void dkms_status_free(DkmsStatusLine *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++)
+                status_line_done(&l[i]);
+        free(l);
+}
+
+/* Splits "a, b, c" into at most max trimmed fields; -1 past max. */
+static int split_commas(const char *s, size_t n, char **f, size_t max) {
+        size_t k = 0;
+        const char *p = s, *end = s + n;
+
+        for (;;) {
+                const char *c = memchr(p, ',', end - p), *e = c ? c : end;
+
+                if (k == max)
+                        return -1;
+                f[k] = strndup_trim(p, e - p);
+                if (!f[k++])
+                        return -ENOMEM;
+                if (!c)
+                        return (int) k;
+                p = c + 1;
+        }
+}
+
+/* 1 parsed, 0 not a status line, <0 error */
+static int parse_status_line(const char *p, const char *eol, DkmsStatusLine *x) {
+        const char *colon = NULL, *s, *paren;
+        char *f[4] = {};
+        int k, r = 0;
+
+        /* the state follows the last ": " before any "(...)" trailer */
+        for (const char *q = p; q + 1 < eol && *q != '('; q++)
+                if (q[0] == ':' && q[1] == ' ')
+                        colon = q;
+        if (!colon)
+                return 0;
+        k = split_commas(p, colon - p, f, 4);
+        if (k == -ENOMEM) {
+                r = k;
+                goto out;
+        }
+        if (k == 1 || k == 3) { /* dkms 3: "name/version[, kernel, arch]" */
+                char *slash = strchr(f[0], '/');
+
+                if (!slash)
+                        goto out;
+                x->name = strndup(f[0], slash - f[0]);
+                x->version = strdup(slash + 1);
+                if (k == 3) {
+                        x->kernel = TAKE_PTR(f[1]);
+                        x->arch = TAKE_PTR(f[2]);
+                }
+        } else if (k == 2 || k == 4) { /* dkms 2: "name, version[, kernel, arch]" */
+                x->name = TAKE_PTR(f[0]);
+                x->version = TAKE_PTR(f[1]);
+                if (k == 4) {
+                        x->kernel = TAKE_PTR(f[2]);
+                        x->arch = TAKE_PTR(f[3]);
+                }
+        } else
+                goto out;
+        s = colon + 2;
+        paren = memchr(s, '(', eol - s);
+        x->state = strndup_trim(s, (paren ? paren : eol) - s);
+        if (paren) {
+                const char *close = memrchr(paren, ')', eol - paren);
+
+                x->note = strndup_trim(paren + 1, (close ? close : eol) - paren - 1);
+                if (!x->note)
+                        r = -ENOMEM;
+        }
+        if (!x->name || !x->version || !x->state)
+                r = -ENOMEM;
+        else if (dkms_name_valid(x->name) && dkms_name_valid(x->version) && *x->state &&
+                 (!x->kernel || *x->kernel))
+                r = 1;
+out:
+        for (size_t i = 0; i < 4; i++)
+                free(f[i]);
+        if (r <= 0)
+                status_line_done(x);
+        return r;
+}
+
+int dkms_status_parse(const char *text, size_t len, DkmsStatusLine **ret, size_t *ret_n) {
+        DkmsStatusLine *l = NULL;
+        size_t n = 0;
+        int r;
+
+        for (const char *p = text, *end = text + len; p < end;) {
+                const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
+                DkmsStatusLine x = {};
+
+                r = parse_status_line(p, eol, &x);
+                if (r < 0) {
+                        dkms_status_free(l, n);
+                        return r;
+                }
+                if (r > 0) {
+                        DkmsStatusLine *g = realloc(l, (n + 1) * sizeof(*l));
+
+                        if (!g) {
+                                status_line_done(&x);
+                                dkms_status_free(l, n);
+                                return -ENOMEM;
+                        }
+                        l = g;
+                        l[n++] = x;
+                }
+                p = eol + 1;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
 }

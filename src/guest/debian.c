@@ -215,88 +215,9 @@ static char *first_line_with(const char *text, const char *needle) {
         return strndup(b, e - b);
 }
 
-/* Installs the closure of image + headers from the package directory in one
- * apt transaction; the kernel's own hooks build DKMS modules and the
- * initramfs for it. */
-static int install_kernel(Guest *gu, const PinRequest *req, const Deb822 *status, const char *release,
-                          PinResult *res) {
-        _cleanup_free_ DpkgPackage *inst = NULL;
-        _cleanup_free_ DebPkg *installed = NULL;
-        _cleanup_strv_free_ char **targets = NULL, **files = NULL, **missing = NULL, **argv = NULL;
-        _cleanup_free_ char *out = NULL, *err = NULL;
-        unsigned long long need = 64ull << 20, have;
-        size_t n_inst = 0, n = 0;
+int debian_install_debs(Guest *gu, char * const *files, char **ret_error) {
+        _cleanup_strv_free_ char **argv = NULL;
         int r;
-
-        r = status_packages(status, &inst, &n_inst);
-        if (r < 0)
-                return r;
-        installed = calloc(status->n_stanzas + 1, sizeof(DebPkg));
-        if (!installed)
-                return -ENOMEM;
-        for (size_t i = 0; i < status->n_stanzas; i++) {
-                DpkgPackage p;
-
-                if (dpkg_package_from_stanza(&status->stanzas[i], &p) >= 0 && is_installed(&p))
-                        installed[n++] = (DebPkg) {
-                                .name = p.name,
-                                .version = p.version,
-                                .provides = deb822_get(&status->stanzas[i], "Provides"),
-                        };
-        }
-
-        {
-                const char *want[] = { "linux-image-", "linux-headers-" };
-
-                for (size_t i = 0; i < ELEMENTSOF(want); i++) {
-                        _cleanup_free_ char *name = strprintf("%s%s", want[i], release);
-                        const DpkgPackage *p;
-
-                        if (!name)
-                                return -ENOMEM;
-                        p = status_find(inst, n_inst, name);
-                        if (is_installed(p))
-                                continue;
-                        if (!req->packages)
-                                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT,
-                                                "%s: %s is not installed and no --packages DIR was given",
-                                                gu->image, name);
-                        r = strv_consume(&targets, TAKE_PTR(name));
-                        if (r < 0)
-                                return r;
-                }
-        }
-        if (!targets)
-                return 0;
-
-        r = deb_closure(installed, n, req->packages->pkgs, req->packages->n_pkgs, targets, &files, &missing);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: resolving dependencies failed: %m", req->packages->dir);
-        if (missing) {
-                _cleanup_free_ char *list = NULL;
-                size_t len = 0;
-
-                STRV_FOREACH(m, missing)
-                        if (append(&list, &len, list ? "; " : "") < 0 || append(&list, &len, *m) < 0)
-                                return -ENOMEM;
-                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "%s: missing from %s: %s", gu->image,
-                                req->packages->dir, list);
-        }
-
-        /* room for the unpacked packages, their .debs and an initramfs */
-        STRV_FOREACH(f, files) {
-                struct stat st;
-
-                if (stat(*f, &st) == 0)
-                        need += 4ull * (unsigned long long) st.st_size;
-        }
-        r = guest_free_bytes(gu, "/", &have);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_FAILURE, r, "%s: cannot read the guest's free space", gu->image);
-        if (have < need)
-                return log_fail(KPIN_EXIT_PACKAGES, -ENOSPC,
-                                "%s: not enough free space in the guest's root filesystem: %llu MiB free, about %llu MiB needed",
-                                gu->image, have >> 20, need >> 20);
 
         if (guestfs_mkdir_p(gu->g, GUEST_DEB_DIR) < 0)
                 return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: cannot create " GUEST_DEB_DIR " in the guest", gu->image);
@@ -320,26 +241,124 @@ static int install_kernel(Guest *gu, const PinRequest *req, const Deb822 *status
                 if ((r = strv_consume(&argv, TAKE_PTR(dest))) < 0)
                         return r;
         }
-        log_info("installing %zu packages for %s in the guest", strv_length(files), release);
-        r = guest_run(gu, argv, &out, &err);
+        r = guest_run(gu, argv, NULL, ret_error);
         (void) guestfs_rm_rf(gu->g, GUEST_DEB_DIR);
+        return r;
+}
+
+int debian_install_closure(Guest *gu, const PkgDir *dir, char * const *targets, const char *what,
+                           char ***ret_installed) {
+        _cleanup_free_ DebPkg *installed = NULL;
+        _cleanup_strv_free_ char **files = NULL, **missing = NULL, **names = NULL;
+        _cleanup_free_ char *err = NULL;
+        unsigned long long need = 64ull << 20, have;
+        Deb822 *status = NULL;
+        size_t n = 0;
+        int r;
+
+        r = guest_dpkg_status(gu, &status);
+        if (r < 0)
+                return r;
+        installed = calloc(status->n_stanzas + 1, sizeof(DebPkg));
+        if (!installed) {
+                deb822_free(status);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < status->n_stanzas; i++) {
+                DpkgPackage p;
+
+                if (dpkg_package_from_stanza(&status->stanzas[i], &p) >= 0 && is_installed(&p))
+                        installed[n++] = (DebPkg) {
+                                .name = p.name,
+                                .version = p.version,
+                                .provides = deb822_get(&status->stanzas[i], "Provides"),
+                        };
+        }
+        r = deb_closure(installed, n, dir->pkgs, dir->n_pkgs, targets, &files, &missing);
+        deb822_free(status);
+        installed = mfree(installed);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: resolving dependencies failed: %m", dir->dir);
+        if (missing) {
+                _cleanup_free_ char *list = NULL;
+                size_t len = 0;
+
+                STRV_FOREACH(m, missing)
+                        if (append(&list, &len, list ? "; " : "") < 0 || append(&list, &len, *m) < 0)
+                                return -ENOMEM;
+                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "%s: missing from %s: %s", gu->image, dir->dir, list);
+        }
+
+        /* room for the unpacked packages, their .debs and an initramfs */
+        STRV_FOREACH(f, files) {
+                struct stat st;
+
+                if (stat(*f, &st) == 0)
+                        need += 4ull * (unsigned long long) st.st_size;
+        }
+        r = guest_free_bytes(gu, "/", &have);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_FAILURE, r, "%s: cannot read the guest's free space", gu->image);
+        if (have < need)
+                return log_fail(KPIN_EXIT_PACKAGES, -ENOSPC,
+                                "%s: not enough free space in the guest's root filesystem: %llu MiB free, about %llu MiB needed",
+                                gu->image, have >> 20, need >> 20);
+
+        log_info("installing %zu packages for %s in the guest", strv_length(files), what);
+        r = debian_install_debs(gu, files, &err);
         if (r < 0) {
                 _cleanup_free_ char *why = first_line_with(err, "E: ");
 
                 if (!why)
                         why = first_line_with(err, "rror");
-                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: installing %s failed in the guest: %s", gu->image, release,
-                                why ? why : (err ? err : "apt-get failed"));
+                if (why)
+                        why[strcspn(why, "\n")] = '\0';
+                if (r == -EIO)
+                        return log_fail(KPIN_EXIT_PACKAGES, r, "%s: installing %s failed in the guest: %s", gu->image,
+                                        what, why ? why : "apt-get failed");
+                return r;
         }
-        STRV_FOREACH(f, files) {
-                const DebPkg *p = NULL;
+        STRV_FOREACH(f, files)
+                for (size_t i = 0; i < dir->n_pkgs; i++)
+                        if (strcmp(dir->pkgs[i].origin, *f) == 0 && (r = strv_extend(&names, dir->pkgs[i].name)) < 0)
+                                return r;
+        *ret_installed = TAKE_PTR(names);
+        return 0;
+}
 
-                for (size_t i = 0; i < req->packages->n_pkgs; i++)
-                        if (strcmp(req->packages->pkgs[i].origin, *f) == 0)
-                                p = &req->packages->pkgs[i];
-                if (p && (r = strv_extend(&res->installed, p->name)) < 0)
+/* Installs the closure of image + headers from the package directory in one
+ * apt transaction; the kernel's own hooks build DKMS modules and the
+ * initramfs for it. */
+static int install_kernel(Guest *gu, const PinRequest *req, const Deb822 *status, const char *release,
+                          PinResult *res) {
+        _cleanup_free_ DpkgPackage *inst = NULL;
+        _cleanup_strv_free_ char **targets = NULL;
+        const char *want[] = { "linux-image-", "linux-headers-" };
+        size_t n_inst = 0;
+        int r;
+
+        r = status_packages(status, &inst, &n_inst);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                _cleanup_free_ char *name = strprintf("%s%s", want[i], release);
+
+                if (!name)
+                        return -ENOMEM;
+                if (is_installed(status_find(inst, n_inst, name)))
+                        continue;
+                if (!req->packages)
+                        return log_fail(KPIN_EXIT_PACKAGES, -ENOENT,
+                                        "%s: %s is not installed and no --packages DIR was given", gu->image, name);
+                r = strv_consume(&targets, TAKE_PTR(name));
+                if (r < 0)
                         return r;
         }
+        if (!targets)
+                return 0;
+        r = debian_install_closure(gu, req->packages, targets, release, &res->installed);
+        if (r < 0)
+                return r;
         res->changed = true;
         return 0;
 }

@@ -46,6 +46,18 @@ typedef struct PinResult {
 
 void pin_result_done(PinResult *r);
 
+/* Uploads host .deb files and installs them in one apt-get transaction
+ * (no Recommends, no removals, kept conffiles). -EIO with *ret_error set
+ * when apt-get fails; other errors are recorded with log_fail. */
+int debian_install_debs(Guest *gu, char * const *files, char **ret_error);
+
+/* Installs targets and what they need from dir in one transaction, after
+ * checking the dependency closure against the guest's installed packages
+ * (missing: KPIN_EXIT_PACKAGES naming each) and its free space. what names
+ * the install in messages. *ret_installed: the package names installed. */
+int debian_install_closure(Guest *gu, const PkgDir *dir, char * const *targets, const char *what,
+                           char ***ret_installed);
+
 /* Installs, holds and makes GRUB boot the requested kernel in a writable
  * guest. Records the failure class (log_fail) on error. */
 int debian_pin(Guest *gu, const GuestState *before, const PinRequest *req, PinResult *ret);

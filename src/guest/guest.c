@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <guestfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/grubcfg.h"
 #include "guest.h"
@@ -194,18 +197,25 @@ bool guest_exists(Guest *gu, const char *path) {
         return guestfs_exists(gu->g, path) > 0;
 }
 
+/* The size of a regular guest file of at most max bytes. */
+static int file_size(Guest *gu, const char *path, size_t max, int64_t *ret) {
+        if (!guest_is_file(gu, path))
+                return -ENOENT;
+        *ret = guestfs_filesize(gu->g, path);
+        if (*ret < 0)
+                return -EIO;
+        return (uint64_t) *ret > max ? -EFBIG : 0;
+}
+
 int guest_read_file(Guest *gu, const char *path, size_t max, char **ret, size_t *ret_len) {
         int64_t size;
         size_t n;
         char *data, *z;
+        int r;
 
-        if (!guest_is_file(gu, path))
-                return -ENOENT;
-        size = guestfs_filesize(gu->g, path);
-        if (size < 0)
-                return -EIO;
-        if ((uint64_t) size > max)
-                return -EFBIG;
+        r = file_size(gu, path, max, &size);
+        if (r < 0)
+                return r;
         data = guestfs_read_file(gu->g, path, &n);
         if (!data)
                 return -EIO;
@@ -284,5 +294,44 @@ int guest_free_bytes(Guest *gu, const char *path, unsigned long long *ret) {
                 return -EIO;
         *ret = (unsigned long long) v->bavail * (unsigned long long) v->bsize;
         guestfs_free_statvfs(v);
+        return 0;
+}
+
+int guest_read_file_large(Guest *gu, const char *path, size_t max, char **ret, size_t *ret_len) {
+        char tmpl[] = "/tmp/kpin-read-XXXXXX", fdpath[32];
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int64_t size;
+        char *buf;
+        int r;
+
+        r = file_size(gu, path, max, &size);
+        if (r < 0)
+                return r;
+        if (size < (2 << 20))
+                return guest_read_file(gu, path, max, ret, ret_len);
+        /* past the protocol's message size: download into an unlinked host file */
+        fd = mkostemp(tmpl, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        (void) unlink(tmpl);
+        snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fd);
+        if (guestfs_download(gu->g, path, fdpath) < 0)
+                return -EIO;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        buf = malloc(st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        if (pread(fd, buf, st.st_size, 0) != st.st_size) {
+                free(buf);
+                return -EIO;
+        }
+        buf[st.st_size] = '\0';
+        *ret = buf;
+        if (ret_len)
+                *ret_len = st.st_size;
         return 0;
 }

@@ -46,6 +46,9 @@ static inline void guest_closep(Guest **gu) {
 /* Reads a regular guest file of at most max bytes (NUL-terminated):
  * -ENOENT if absent or not a regular file, -EFBIG if larger than max. */
 int guest_read_file(Guest *gu, const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same for files of any size up to max (kernel modules): large ones go
+ * through an unlinked host temporary file. */
+int guest_read_file_large(Guest *gu, const char *path, size_t max, char **ret, size_t *ret_len);
 /* Directory entries (names only, sorted); -ENOENT if not a directory. At most
  * max entries, -E2BIG past that. */
 int guest_list_dir(Guest *gu, const char *path, size_t max, char ***ret);

@@ -22,10 +22,19 @@
  * handler may only call async-signal-safe functions. */
 static char signal_unlink[2][PATH_MAX];
 
+static volatile pid_t signal_kill_pid;
+static char signal_unlink_extra[5][PATH_MAX]; /* a VM's run directory: files, then the directory */
+
 static void on_fatal_signal(int sig) {
+        if (signal_kill_pid > 0)
+                kill(signal_kill_pid, SIGKILL);
         for (size_t i = 0; i < ELEMENTSOF(signal_unlink); i++)
                 if (signal_unlink[i][0])
                         unlink(signal_unlink[i]);
+        for (size_t i = 0; i < ELEMENTSOF(signal_unlink_extra); i++)
+                if (signal_unlink_extra[i][0])
+                        (void) (i + 1 < ELEMENTSOF(signal_unlink_extra) ? unlink(signal_unlink_extra[i])
+                                                                         : rmdir(signal_unlink_extra[i]));
         signal(sig, SIG_DFL);
         raise(sig);
 }
@@ -44,6 +53,23 @@ static void install_signal_guard(void) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
+}
+
+void txn_guard_run_dir(const char *dir, const char *const *files, size_t n) {
+        install_signal_guard();
+        for (size_t i = 0; i < ELEMENTSOF(signal_unlink_extra); i++)
+                signal_unlink_extra[i][0] = '\0';
+        if (!dir || strlen(dir) >= PATH_MAX)
+                return;
+        for (size_t i = 0; i < n && i + 1 < ELEMENTSOF(signal_unlink_extra); i++)
+                if (files[i] && strlen(files[i]) < PATH_MAX)
+                        strcpy(signal_unlink_extra[i], files[i]);
+        strcpy(signal_unlink_extra[ELEMENTSOF(signal_unlink_extra) - 1], dir);
+}
+
+void txn_guard_child(pid_t pid) {
+        install_signal_guard();
+        signal_kill_pid = pid;
 }
 
 /* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone. */
@@ -102,29 +128,39 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
         t->image = realpath(image, NULL);
         if (!t->image)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
-        t->target = in_place ? strdup(t->image) : strdup(out);
-        if (!t->target)
-                return -ENOMEM;
+        if (!out && !in_place) {
+                /* scratch: a throw-away overlay in $TMPDIR, never committed */
+                const char *tmp = getenv("TMPDIR");
 
-        target_copy = strdup(t->target);
-        if (!target_copy)
-                return -ENOMEM;
-        dir = strdup(dirname(target_copy));
-        if (!dir)
-                return -ENOMEM;
-        free(target_copy);
-        target_copy = strdup(t->target);
-        if (!target_copy)
-                return -ENOMEM;
-        name = basename(target_copy);
-        if (access(dir, W_OK) < 0)
-                return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot write to %s: %m", t->target, dir);
+                t->overlay = strprintf("%s/" TEMP_PREFIX "%d-scratch.overlay.qcow2", tmp && *tmp ? tmp : "/var/tmp",
+                                       (int) getpid());
+                if (!t->overlay)
+                        return -ENOMEM;
+        } else {
+                t->target = in_place ? strdup(t->image) : strdup(out);
+                if (!t->target)
+                        return -ENOMEM;
 
-        remove_stale_temps(dir, name);
-        t->overlay = strprintf("%s/" TEMP_PREFIX "%d-%s.overlay.qcow2", dir, (int) getpid(), name);
-        t->tmp_out = strprintf("%s/" TEMP_PREFIX "%d-%s.out.tmp", dir, (int) getpid(), name);
-        if (!t->overlay || !t->tmp_out)
-                return -ENOMEM;
+                target_copy = strdup(t->target);
+                if (!target_copy)
+                        return -ENOMEM;
+                dir = strdup(dirname(target_copy));
+                if (!dir)
+                        return -ENOMEM;
+                free(target_copy);
+                target_copy = strdup(t->target);
+                if (!target_copy)
+                        return -ENOMEM;
+                name = basename(target_copy);
+                if (access(dir, W_OK) < 0)
+                        return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot write to %s: %m", t->target, dir);
+
+                remove_stale_temps(dir, name);
+                t->overlay = strprintf("%s/" TEMP_PREFIX "%d-%s.overlay.qcow2", dir, (int) getpid(), name);
+                t->tmp_out = strprintf("%s/" TEMP_PREFIX "%d-%s.out.tmp", dir, (int) getpid(), name);
+                if (!t->overlay || !t->tmp_out)
+                        return -ENOMEM;
+        }
         install_signal_guard();
         guard_path(0, t->overlay);
         guard_path(1, t->tmp_out);
@@ -149,6 +185,8 @@ int txn_commit(Txn *t) {
         struct stat st;
         int r;
 
+        if (!t->target)
+                return -EINVAL; /* scratch */
         log_debug("committing: flattening %s into %s", t->overlay, t->tmp_out);
         {
                 char *argv[] = { "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2",

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "core/imgfmt.h"
 
@@ -14,14 +16,22 @@
 typedef struct Txn {
         char *image;      /* absolute path of the original */
         ImageFormat format;
-        char *target;     /* where the result goes */
+        char *target;     /* where the result goes; NULL for a scratch overlay */
         char *overlay;    /* work overlay, beside the target */
         char *tmp_out;    /* flattened result before the rename */
         bool in_place;
 } Txn;
 
+/* out NULL and !in_place: a scratch overlay in $TMPDIR (default /var/tmp)
+ * that can never be committed, for work whose result is only a report. */
 int txn_begin(const char *image, ImageFormat format, const char *out, bool in_place, Txn **ret);
 int txn_commit(Txn *t);
+/* A child (a test VM) that a fatal signal must take down with kpin; 0 to
+ * forget it. */
+void txn_guard_child(pid_t pid);
+/* A VM's run directory and its files (at most 4), removed on a fatal
+ * signal too; NULL to forget them. */
+void txn_guard_run_dir(const char *dir, const char *const *files, size_t n);
 /* Discards the overlay and any temp; frees. Safe on NULL. */
 void txn_free(Txn *t);
 static inline void txn_freep(Txn **t) {

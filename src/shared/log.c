@@ -112,8 +112,12 @@ const char *log_exit_code_name(int exit_code) {
                 return "unsupported-guest";
         case KPIN_EXIT_PACKAGES:
                 return "packages";
+        case KPIN_EXIT_DKMS:
+                return "dkms";
         case KPIN_EXIT_GRUB:
                 return "grub";
+        case KPIN_EXIT_BOOT:
+                return "boot-test";
         case KPIN_EXIT_ENVIRONMENT:
                 return "environment";
         default:

@@ -15,7 +15,9 @@ enum {
         KPIN_EXIT_IMAGE_BUSY = 5,    /* another process has the image open for writing */
         KPIN_EXIT_UNSUPPORTED = 6,   /* no operating system, or one kpin does not handle */
         KPIN_EXIT_PACKAGES = 7,      /* kernel packages: not found, dependencies missing, install failed */
+        KPIN_EXIT_DKMS = 8,          /* a DKMS module does not build, install or verify for the kernel */
         KPIN_EXIT_GRUB = 9,          /* GRUB cannot be made to boot the kernel */
+        KPIN_EXIT_BOOT = 10,         /* the boot test failed: the image does not boot as expected */
         KPIN_EXIT_ENVIRONMENT = 11,  /* host problem: QEMU or the libguestfs appliance */
 };
 

@@ -181,12 +181,17 @@ int accel_probe_kvm(unsigned timeout_ms, char **ret_reason) {
 }
 
 int accel_resolve(AccelMode mode, bool *ret_kvm) {
+        static int decided = -1; /* probe once per run: one probe, one warning */
         _cleanup_free_ char *reason = NULL;
         long long t0;
         int r;
 
         if (mode != ACCEL_AUTO) {
                 *ret_kvm = mode == ACCEL_KVM;
+                return 0;
+        }
+        if (decided >= 0) {
+                *ret_kvm = decided;
                 return 0;
         }
         t0 = now_ms();
@@ -197,6 +202,7 @@ int accel_resolve(AccelMode mode, bool *ret_kvm) {
         if (r == 0)
                 log_warning("KVM is not usable (%s); using TCG software emulation, which is slower",
                             reason ? reason : "unknown");
+        decided = r;
         *ret_kvm = r;
         return 0;
 }

@@ -13,14 +13,12 @@
 
 #include <cmocka.h>
 
-/* Real captured data lives in tests/unit/data; tests run from the repo root. */
-static inline char *read_data(const char *name, size_t *ret_len) {
-        char path[512];
+/* A file of the repository (tests run from its root). */
+static inline char *read_file_or_die(const char *path, size_t *ret_len) {
         FILE *f;
         char *buf;
         long n;
 
-        snprintf(path, sizeof(path), "tests/unit/data/%s", name);
         f = fopen(path, "rb");
         assert_non_null(f);
         assert_int_equal(fseek(f, 0, SEEK_END), 0);
@@ -34,4 +32,12 @@ static inline char *read_data(const char *name, size_t *ret_len) {
         fclose(f);
         *ret_len = (size_t) n;
         return buf;
+}
+
+/* Real captured data lives in tests/unit/data. */
+static inline char *read_data(const char *name, size_t *ret_len) {
+        char path[512];
+
+        snprintf(path, sizeof(path), "tests/unit/data/%s", name);
+        return read_file_or_die(path, ret_len);
 }

@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <guestfs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/dkmsstatus.h"
+#include "core/kver.h"
+#include "core/modinfo.h"
+#include "debian.h"
+#include "dkms.h"
+#include "shared/cleanup.h"
+#include "shared/clock.h"
+#include "shared/log.h"
+#include "shared/spawn.h"
+#include "shared/strv.h"
+
+#define MAX_DKMS_CONF (256u * 1024)
+#define MAX_MAKE_LOG (4u * 1024 * 1024)
+#define MAX_MODULE (256u * 1024 * 1024)
+#define MAX_BUILD_CONFIG (1u * 1024 * 1024)
+
+static char *first_line(const char *s) {
+        return s ? strndup(s, strcspn(s, "\n")) : NULL;
+}
+
+/* The line of a dkms/guest error output worth one line of ours: dkms's
+ * own "Error! ..." if any, else the first non-empty line; libguestfs's
+ * "command: " prefix dropped. Never NULL. */
+static char *error_line(const char *err) {
+        const char *p = err ? strstr(err, "Error! ") : NULL;
+        char *l;
+
+        if (!p && err)
+                for (p = err; *p == '\n' || *p == ' '; p++)
+                        ;
+        if (p && startswith(p, "command: "))
+                p += strlen("command: ");
+        l = p && *p ? first_line(p) : strdup("unknown error");
+        return l ? l : strdup("");
+}
+
+void dkms_result_done(DkmsResult *r) {
+        for (size_t i = 0; i < r->n_modules; i++) {
+                free(r->modules[i].name);
+                free(r->modules[i].version);
+                strv_free(r->modules[i].files);
+                free(r->modules[i].vermagic);
+                free(r->modules[i].compression);
+        }
+        free(r->modules);
+        free(r->kernel);
+        *r = (DkmsResult) {};
+}
+
+void dkms_cells_free(DkmsCell *c, size_t n) {
+        for (size_t i = 0; c && i < n; i++) {
+                free(c[i].name);
+                free(c[i].version);
+                free(c[i].kernel);
+                free(c[i].error);
+                free(c[i].log);
+        }
+        free(c);
+}
+
+/* The kernel to build for: a release, series or prefix among the guest's
+ * kernels (newest match), or the one GRUB boots. */
+static int resolve_kernel(Guest *gu, const GuestState *st, const char *want, const KernelInfo **ret) {
+        const KernelInfo *k = NULL;
+
+        for (size_t i = 0; i < st->n_kernels && !k; i++) /* newest first */
+                if (want ? (strcmp(st->kernels[i].release, want) == 0 || kver_matches(st->kernels[i].release, want))
+                         : (st->grub_kernel && strcmp(st->kernels[i].release, st->grub_kernel) == 0))
+                        k = &st->kernels[i];
+        if (!k)
+                return log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: %s%s%s", gu->image,
+                                want ? "no kernel " : "cannot tell which kernel GRUB boots",
+                                want ? want : "", want ? " is installed in the image" : "; give --kernel");
+        if (!k->headers)
+                return log_fail(KPIN_EXIT_DKMS, -ENOENT,
+                                "%s: the headers of %s are not installed in the image (linux-headers-%s)", gu->image,
+                                k->release, k->release);
+        *ret = k;
+        return 0;
+}
+
+static int read_conf(Guest *gu, const char *name, const char *version, DkmsConf *ret) {
+        _cleanup_free_ char *path = strprintf("/usr/src/%s-%s/dkms.conf", name, version), *text = NULL;
+        size_t len;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = guest_read_file(gu, path, MAX_DKMS_CONF, &text, &len);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_DKMS, r, "%s: cannot read %s in the guest: %m", gu->image, path);
+        r = dkms_conf_parse(text, len, ret);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_DKMS, r, "%s: %s has no valid PACKAGE_NAME/PACKAGE_VERSION", gu->image, path);
+        return 0;
+}
+
+/* NAME or NAME/VER of a module registered in the guest: VER defaults to
+ * the newest registered version. */
+static int resolve_module(Guest *gu, const char *spec, char **ret_name, char **ret_version) {
+        _cleanup_free_ char *name = NULL, *version = NULL, *dir = NULL;
+        _cleanup_strv_free_ char **versions = NULL;
+        const char *slash = strchr(spec, '/');
+
+        name = slash ? strndup(spec, slash - spec) : strdup(spec);
+        if (!name)
+                return -ENOMEM;
+        if (!dkms_name_valid(name) || (slash && !dkms_name_valid(slash + 1)))
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "--module %s: not a DKMS module name[/version]", spec);
+        dir = strprintf("/var/lib/dkms/%s", name);
+        if (!dir)
+                return -ENOMEM;
+        if (slash)
+                version = strdup(slash + 1);
+        else if (guest_list_dir(gu, dir, 1000, &versions) >= 0)
+                STRV_FOREACH(v, versions) {
+                        _cleanup_free_ char *p = strprintf("%s/%s", dir, *v);
+
+                        if (!p)
+                                return -ENOMEM;
+                        if (!dkms_name_valid(*v) || startswith(*v, "kernel-") || !guest_is_dir(gu, p))
+                                continue;
+                        if (!version || dpkg_version_compare(*v, version) > 0) {
+                                free(version);
+                                version = strdup(*v);
+                                if (!version)
+                                        return -ENOMEM;
+                        }
+                }
+        if (!version)
+                return log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: no DKMS module %s is registered in the image%s",
+                                gu->image, name, slash ? "" : " (give --source DIR|FILE.deb)");
+        {
+                _cleanup_free_ char *vdir = strprintf("%s/%s", dir, version);
+
+                if (!vdir)
+                        return -ENOMEM;
+                if (!guest_is_dir(gu, vdir))
+                        return log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: DKMS module %s/%s is not registered in the image",
+                                        gu->image, name, version);
+        }
+        *ret_name = TAKE_PTR(name);
+        *ret_version = TAKE_PTR(version);
+        return 0;
+}
+
+/* --build-config HOSTFILE[=GUESTPATH]: GUESTPATH defaults to HOSTFILE's own
+ * absolute path. */
+static int copy_build_config(Guest *gu, const char *spec) {
+        _cleanup_free_ char *host = NULL, *text = NULL, *dir = NULL;
+        const char *eq = strchr(spec, '='), *dest;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        host = eq ? strndup(spec, eq - spec) : strdup(spec);
+        if (!host)
+                return -ENOMEM;
+        dest = eq ? eq + 1 : host;
+        if (dest[0] != '/' || strstr(dest, "/../") || endswith(dest, "/..") || endswith(dest, "/"))
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL,
+                                "--build-config %s: the guest path must be absolute (FILE=/etc/... or an absolute FILE)", spec);
+        f = fopen(host, "re");
+        if (!f)
+                return log_fail(KPIN_EXIT_USAGE, -errno, "%s: %m", host);
+        text = malloc(MAX_BUILD_CONFIG + 1);
+        if (text)
+                len = fread(text, 1, MAX_BUILD_CONFIG + 1, f);
+        r = ferror(f) ? -EIO : 0;
+        fclose(f);
+        if (!text)
+                return -ENOMEM;
+        if (r < 0 || len > MAX_BUILD_CONFIG)
+                return log_fail(KPIN_EXIT_USAGE, r < 0 ? r : -EFBIG, "%s: %s", host,
+                                r < 0 ? "cannot read it" : "larger than 1 MiB; not a build options file");
+        dir = strndup(dest, strrchr(dest, '/') - dest);
+        if (!dir)
+                return -ENOMEM;
+        if ((*dir && guestfs_mkdir_p(gu->g, dir) < 0) || guest_write_file(gu, dest, text, len) < 0)
+                return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: cannot write %s in the guest: %s", gu->image, dest,
+                                guestfs_last_error(gu->g));
+        log_info("copied %s to %s in the guest", host, dest);
+        return 0;
+}
+
+/* A host directory holding a dkms.conf: copied to /usr/src/NAME-VER and
+ * added (replacing an earlier registration of the same version). */
+static int add_source_dir(Guest *gu, const char *src, char **ret_name, char **ret_version) {
+        _cleanup_free_ char *conf_path = strprintf("%s/dkms.conf", src), *text = NULL, *out = NULL, *dest = NULL,
+                            *spec = NULL, *err = NULL;
+        _cleanup_(dkms_conf_done) DkmsConf conf = {};
+        char tar[] = "/tmp/kpin-src-XXXXXX";
+        _cleanup_close_ int fd = -1;
+        FILE *f;
+        size_t len;
+        int r;
+
+        if (!conf_path)
+                return -ENOMEM;
+        f = fopen(conf_path, "re");
+        if (!f)
+                return log_fail(KPIN_EXIT_USAGE, -errno, "%s: %m", conf_path);
+        text = malloc(MAX_DKMS_CONF + 1);
+        len = text ? fread(text, 1, MAX_DKMS_CONF, f) : 0;
+        fclose(f);
+        if (!text)
+                return -ENOMEM;
+        r = dkms_conf_parse(text, len, &conf);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_USAGE, r, "%s: no valid PACKAGE_NAME/PACKAGE_VERSION", conf_path);
+
+        fd = mkostemp(tar, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        {
+                char *argv[] = { "tar", "--no-same-owner", "--owner=0", "--group=0", "-C", (char *) src, "-cf",
+                                 tar, ".", NULL };
+
+                r = spawn_run(argv, 4096, &out);
+        }
+        if (r != 0) {
+                unlink(tar);
+                return log_fail(KPIN_EXIT_USAGE, -EIO, "%s: cannot pack the module source: %s", src,
+                                out && *out ? out : "tar failed");
+        }
+        dest = strprintf("/usr/src/%s-%s", conf.name, conf.version);
+        spec = strprintf("%s/%s", conf.name, conf.version);
+        if (!dest || !spec) {
+                unlink(tar);
+                return -ENOMEM;
+        }
+        {
+                _cleanup_free_ char *reg = strprintf("/var/lib/dkms/%s/%s", conf.name, conf.version);
+
+                if (reg && guest_is_dir(gu, reg)) {
+                        char *argv[] = { "dkms", "remove", spec, "--all", NULL };
+
+                        log_info("replacing the registered %s", spec);
+                        (void) guest_run(gu, argv, NULL, NULL);
+                }
+        }
+        (void) guestfs_rm_rf(gu->g, dest);
+        r = guestfs_mkdir_p(gu->g, dest) < 0 || guestfs_tar_in(gu->g, tar, dest) < 0 ? -EIO : 0;
+        unlink(tar);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_FAILURE, r, "%s: copying %s to %s in the guest failed: %s", gu->image, src,
+                                dest, guestfs_last_error(gu->g));
+        {
+                char *argv[] = { "dkms", "add", "-m", conf.name, "-v", conf.version, NULL };
+
+                r = guest_run(gu, argv, NULL, &err);
+        }
+        {
+                _cleanup_free_ char *why = error_line(err);
+
+                if (r < 0)
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms add %s failed: %s", gu->image, spec, why);
+        }
+        *ret_name = TAKE_PTR(conf.name);
+        *ret_version = TAKE_PTR(conf.version);
+        return 0;
+}
+
+/* A *-dkms .deb: installed without Recommends; the module is the
+ * /usr/src/NAME-VER/dkms.conf it ships. */
+static int add_source_deb(Guest *gu, const char *deb, char **ret_name, char **ret_version) {
+        _cleanup_free_ char *list = NULL, *err = NULL, *dir = NULL;
+        _cleanup_(dkms_conf_done) DkmsConf conf = {};
+        char *files[] = { (char *) deb, NULL };
+        int r;
+
+        {
+                char *argv[] = { "dpkg-deb", "-c", (char *) deb, NULL };
+
+                r = spawn_run(argv, 4u << 20, &list);
+        }
+        if (r != 0)
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: not a Debian package", deb);
+        /* "... ./usr/src/NAME-VER/dkms.conf" */
+        for (const char *l = list; l && *l;) {
+                const char *eol = strchrnul(l, '\n'), *p = memmem(l, eol - l, " ./usr/src/", 11);
+
+                if (p && eol - p > 11 + 10 && memcmp(eol - 10, "/dkms.conf", 10) == 0) {
+                        p += strlen(" ./usr/src/");
+                        if (!memchr(p, '/', eol - 10 - p)) {
+                                dir = strndup(p, eol - 10 - p);
+                                break;
+                        }
+                }
+                l = *eol ? eol + 1 : eol;
+        }
+        if (!dir)
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: ships no /usr/src/NAME-VERSION/dkms.conf; not a DKMS package", deb);
+        log_info("installing %s in the guest", deb);
+        r = debian_install_debs(gu, files, &err);
+        if (r == -EIO) {
+                _cleanup_free_ char *why = NULL;
+                const char *e = err ? strstr(err, "E: ") : NULL;
+
+                why = error_line(e ? e : err);
+                return log_fail(KPIN_EXIT_DKMS, r, "%s: installing %s failed in the guest: %s", gu->image, deb, why);
+        }
+        if (r < 0)
+                return r;
+        {
+                _cleanup_free_ char *path = strprintf("/usr/src/%s/dkms.conf", dir), *text = NULL;
+                size_t len;
+
+                if (!path)
+                        return -ENOMEM;
+                r = guest_read_file(gu, path, MAX_DKMS_CONF, &text, &len);
+                if (r >= 0)
+                        r = dkms_conf_parse(text, len, &conf);
+                if (r < 0)
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: %s from %s is not a usable dkms.conf", gu->image, path, deb);
+        }
+        {
+                /* a package whose postinst does not add the module */
+                _cleanup_free_ char *reg = strprintf("/var/lib/dkms/%s/%s", conf.name, conf.version);
+
+                if (!reg)
+                        return -ENOMEM;
+                if (!guest_is_dir(gu, reg)) {
+                        char *argv[] = { "dkms", "add", "-m", conf.name, "-v", conf.version, NULL };
+
+                        err = mfree(err);
+                        r = guest_run(gu, argv, NULL, &err);
+                        if (r < 0) {
+                                _cleanup_free_ char *why = error_line(err);
+
+                                return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms add %s/%s failed: %s", gu->image,
+                                                conf.name, conf.version, why);
+                        }
+                }
+        }
+        *ret_name = TAKE_PTR(conf.name);
+        *ret_version = TAKE_PTR(conf.version);
+        return 0;
+}
+
+/* Finds the installed files of each built module of conf for kver and
+ * checks their vermagic from their bytes: 1 all there and right, 0 some
+ * missing, <0 error (a wrong vermagic is recorded as KPIN_EXIT_DKMS). */
+static int verify_installed(Guest *gu, const DkmsConf *conf, const char *kver, DkmsBuilt *b) {
+        static const char *const dirs[] = { "updates/dkms", "updates", "extra" };
+        static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_free_ char *vermagic = NULL;
+        KoCompression comp = KO_PLAIN;
+        int r;
+
+        STRV_FOREACH(m, conf->modules) {
+                _cleanup_free_ char *found = NULL, *data = NULL;
+                _cleanup_strv_free_ char **mi = NULL;
+                void *elf = NULL;
+                size_t len, elf_len;
+
+                for (size_t d = 0; d < ELEMENTSOF(dirs) && !found; d++)
+                        for (size_t e = 0; e < ELEMENTSOF(exts) && !found; e++) {
+                                _cleanup_free_ char *p = strprintf("/lib/modules/%s/%s/%s%s", kver, dirs[d], *m, exts[e]);
+
+                                if (!p)
+                                        return -ENOMEM;
+                                if (guest_is_file(gu, p))
+                                        found = TAKE_PTR(p);
+                        }
+                if (!found)
+                        return 0;
+                r = guest_read_file_large(gu, found, MAX_MODULE, &data, &len);
+                if (r < 0)
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: cannot read %s in the guest: %m", gu->image, found);
+                comp = ko_compression(data, len);
+                r = ko_decompress(data, len, MAX_MODULE, &elf, &elf_len);
+                if (r >= 0) {
+                        r = ko_modinfo(elf, elf_len, &mi);
+                        free(elf);
+                }
+                if (r < 0)
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: %s is not a readable kernel module: %m", gu->image, found);
+                if (!ko_vermagic_matches(ko_modinfo_get(mi, "vermagic"), kver))
+                        return log_fail(KPIN_EXIT_DKMS, -EBADMSG, "%s: %s has vermagic '%s', not %s", gu->image, found,
+                                        ko_modinfo_get(mi, "vermagic") ? ko_modinfo_get(mi, "vermagic") : "(none)",
+                                        kver);
+                if (!vermagic && !(vermagic = strdup(ko_modinfo_get(mi, "vermagic"))))
+                        return -ENOMEM;
+                if ((r = strv_consume(&files, TAKE_PTR(found))) < 0)
+                        return r;
+        }
+        strv_free(b->files);
+        b->files = TAKE_PTR(files);
+        free(b->vermagic);
+        b->vermagic = TAKE_PTR(vermagic);
+        free(b->compression);
+        b->compression = strdup(ko_compression_to_string(comp));
+        return b->compression ? 1 : -ENOMEM;
+}
+
+/* The first compiler error of the module's make.log, if the log is about kver. */
+static void first_build_error(Guest *gu, const char *name, const char *version, const char *kver, char **ret_error,
+                              char **ret_log) {
+        _cleanup_free_ char *path = strprintf("/var/lib/dkms/%s/%s/build/make.log", name, version), *text = NULL,
+                            *k = NULL;
+        size_t len;
+
+        *ret_error = NULL;
+        *ret_log = NULL;
+        if (!path || guest_read_file(gu, path, MAX_MAKE_LOG, &text, &len) < 0)
+                return;
+        if (dkms_makelog_kernel(text, len, &k) < 0 || strcmp(k, kver) != 0)
+                return;
+        (void) dkms_makelog_first_error(text, len, 2, ret_error);
+        *ret_log = TAKE_PTR(path);
+}
+
+/* dkms VERB -m NAME -v VER -k KVER [--force]; on failure *ret_error is its
+ * own error output */
+static int run_dkms(Guest *gu, const char *verb, const char *name, const char *version, const char *kver, bool force,
+                    char **ret_error) {
+        char *argv[] = { "dkms", (char *) verb, "-m", (char *) name, "-v", (char *) version, "-k", (char *) kver,
+                         force ? "--force" : NULL, NULL };
+
+        return guest_run(gu, argv, NULL, ret_error);
+}
+
+/* The module belongs in the initramfs: REMAKE_INITRD, or named in
+ * /etc/initramfs-tools/modules. */
+static bool wanted_in_initramfs(Guest *gu, const DkmsConf *conf) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (conf->remake_initrd)
+                return true;
+        if (guest_read_file(gu, "/etc/initramfs-tools/modules", 1u << 20, &text, &len) < 0)
+                return false;
+        for (const char *l = text; *l;) {
+                size_t n = strcspn(l, " \t\n#");
+
+                STRV_FOREACH(m, conf->modules)
+                        if (n == strlen(*m) && strncmp(l, *m, n) == 0)
+                                return true;
+                l += strcspn(l, "\n");
+                if (*l)
+                        l++;
+        }
+        return false;
+}
+
+static int build_one(Guest *gu, const char *name, const char *version, const char *kver, DkmsBuilt *b,
+                     bool *changed) {
+        _cleanup_(dkms_conf_done) DkmsConf conf = {};
+        _cleanup_free_ char *err = NULL, *error = NULL, *log = NULL;
+        double t0 = monotonic_s();
+        int r;
+
+        if (!(b->name = strdup(name)) || !(b->version = strdup(version)))
+                return -ENOMEM;
+        r = read_conf(gu, name, version, &conf);
+        if (r < 0)
+                return r;
+        r = verify_installed(gu, &conf, kver, b);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                log_info("%s/%s is installed for %s and verified", name, version, kver);
+                b->seconds = monotonic_s() - t0;
+                return 0;
+        }
+        log_info("building %s/%s for %s", name, version, kver);
+        r = run_dkms(gu, "build", name, version, kver, true, &err);
+        if (r < 0) {
+                _cleanup_free_ char *why = NULL;
+
+                first_build_error(gu, name, version, kver, &error, &log);
+                why = first_line(error);
+                if (why)
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: %s/%s does not build for %s: %s (log: %s in the image)",
+                                        gu->image, name, version, kver, why, log);
+                why = error_line(err);
+                return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms build %s/%s for %s failed: %s", gu->image, name, version,
+                                kver, why);
+        }
+        err = mfree(err);
+        r = run_dkms(gu, "install", name, version, kver, true, &err);
+        if (r < 0) {
+                _cleanup_free_ char *why = error_line(err);
+
+                return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms install %s/%s for %s failed: %s", gu->image, name,
+                                version, kver, why);
+        }
+        *changed = true;
+        b->built_now = true;
+        r = verify_installed(gu, &conf, kver, b);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(KPIN_EXIT_DKMS, -ENOENT,
+                                "%s: dkms installed %s/%s for %s, but its module files are not under /lib/modules/%s",
+                                gu->image, name, version, kver, kver);
+        {
+                char *argv[] = { "depmod", "-a", (char *) kver, NULL };
+
+                err = mfree(err);
+                r = guest_run(gu, argv, NULL, &err);
+                if (r < 0) {
+                        _cleanup_free_ char *why = error_line(err);
+
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: depmod %s failed: %s", gu->image, kver, why);
+                }
+        }
+        if (wanted_in_initramfs(gu, &conf)) {
+                char *argv[] = { "update-initramfs", "-u", "-k", (char *) kver, NULL };
+
+                log_info("regenerating the initramfs of %s", kver);
+                err = mfree(err);
+                r = guest_run(gu, argv, NULL, &err);
+                if (r < 0) {
+                        _cleanup_free_ char *why = error_line(err);
+
+                        return log_fail(KPIN_EXIT_DKMS, r, "%s: update-initramfs for %s failed: %s", gu->image, kver,
+                                        why);
+                }
+                b->initramfs = true;
+        }
+        b->seconds = monotonic_s() - t0;
+        return 0;
+}
+
+int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResult *ret) {
+        _cleanup_(dkms_result_done) DkmsResult res = {};
+        _cleanup_strv_free_ char **names = NULL, **versions = NULL;
+        const KernelInfo *k = NULL;
+        int r;
+
+        r = resolve_kernel(gu, st, req->kernel, &k);
+        if (r < 0)
+                return r;
+        res.kernel = strdup(k->release);
+        if (!res.kernel)
+                return -ENOMEM;
+        STRV_FOREACH(c, req->build_configs)
+                if ((r = copy_build_config(gu, *c)) < 0)
+                        return r;
+        if (req->source) {
+                _cleanup_free_ char *n = NULL, *v = NULL;
+
+                r = endswith(req->source, ".deb") ? add_source_deb(gu, req->source, &n, &v)
+                                                  : add_source_dir(gu, req->source, &n, &v);
+                if (r < 0)
+                        return r;
+                res.changed = true;
+                if ((r = strv_consume(&names, TAKE_PTR(n))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
+                        return r;
+        }
+        STRV_FOREACH(m, req->modules) {
+                _cleanup_free_ char *n = NULL, *v = NULL;
+                const char *slash = strchr(*m, '/');
+
+                /* the module --source just added */
+                if (names && strncmp(*m, names[0], slash ? (size_t) (slash - *m) : strlen(*m)) == 0 &&
+                    strlen(names[0]) == (slash ? (size_t) (slash - *m) : strlen(*m)))
+                        continue;
+                r = resolve_module(gu, *m, &n, &v);
+                if (r < 0)
+                        return r;
+                if ((r = strv_consume(&names, TAKE_PTR(n))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
+                        return r;
+        }
+        if (!names)
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "dkms: give --module NAME[/VER] or --source DIR|FILE.deb");
+        res.modules = calloc(strv_length(names), sizeof(DkmsBuilt));
+        if (!res.modules)
+                return -ENOMEM;
+        for (size_t i = 0; names[i]; i++) {
+                res.n_modules++;
+                r = build_one(gu, names[i], versions[i], k->release, &res.modules[i], &res.changed);
+                if (r < 0)
+                        return r;
+        }
+        *ret = res;
+        res = (DkmsResult) {};
+        return 0;
+}
+
+/* The full kernel releases whose headers packages are in dir but not
+ * installed in the guest: installed (in the throw-away overlay) in one
+ * transaction, so the matrix can try them too. */
+static int headers_from_pkgdir(Guest *gu, const GuestState *st, const PkgDir *dir, char ***ret_releases) {
+        _cleanup_strv_free_ char **targets = NULL, **releases = NULL, **installed = NULL;
+        int r;
+
+        for (size_t i = 0; dir && i < dir->n_pkgs; i++) {
+                const char *name = dir->pkgs[i].name, *rel;
+                KernelRelease k = { .abi = -1 };
+                bool full, have = false;
+
+                if (!startswith(name, "linux-headers-"))
+                        continue;
+                rel = name + strlen("linux-headers-");
+                full = !strstr(rel, "-common") && kver_parse(rel, &k) >= 0 && k.flavour &&
+                       strchr(strchr(k.upstream, '.') + 1, '.');
+                kver_done(&k);
+                if (!full || strv_contains(releases, rel))
+                        continue;
+                for (size_t j = 0; j < st->n_kernels; j++)
+                        if (strcmp(st->kernels[j].release, rel) == 0 && st->kernels[j].headers)
+                                have = true;
+                if (have)
+                        continue;
+                if ((r = strv_extend(&releases, rel)) < 0 || (r = strv_extend(&targets, name)) < 0)
+                        return r;
+        }
+        if (targets) {
+                r = debian_install_closure(gu, dir, targets, "the matrix", &installed);
+                if (r < 0)
+                        return r;
+        }
+        *ret_releases = TAKE_PTR(releases);
+        return 0;
+}
+
+int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, DkmsCell **ret,
+                size_t *ret_n) {
+        _cleanup_strv_free_ char **kernels = NULL, **extra = NULL;
+        DkmsCell *cells = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < st->n_kernels; i++)
+                if (st->kernels[i].headers && (r = strv_extend(&kernels, st->kernels[i].release)) < 0)
+                        return r;
+        if (packages) {
+                r = headers_from_pkgdir(gu, st, packages, &extra);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(e, extra)
+                        if ((r = strv_extend(&kernels, *e)) < 0)
+                                return r;
+        }
+
+        for (size_t m = 0; m < st->n_dkms; m++) {
+                const DkmsModule *mod = &st->dkms[m];
+
+                if (only && strcmp(only, mod->name) != 0 &&
+                    !(startswith(only, mod->name) && only[strlen(mod->name)] == '/' &&
+                      strcmp(only + strlen(mod->name) + 1, mod->version) == 0))
+                        continue;
+                STRV_FOREACH(kp, kernels) {
+                        const char *kver = *kp;
+                        _cleanup_free_ char *err = NULL;
+                        DkmsCell *c, *g;
+                        double t0;
+
+                        g = realloc(cells, (n + 1) * sizeof(DkmsCell));
+                        if (!g) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        cells = g;
+                        c = &cells[n++];
+                        *c = (DkmsCell) {
+                                .name = strdup(mod->name),
+                                .version = strdup(mod->version),
+                                .kernel = strdup(kver),
+                        };
+                        if (!c->name || !c->version || !c->kernel) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        log_info("building %s/%s for %s", mod->name, mod->version, kver);
+                        t0 = monotonic_s();
+                        r = run_dkms(gu, "build", mod->name, mod->version, kver, true, &err);
+                        c->seconds = monotonic_s() - t0;
+                        c->built = r >= 0;
+                        if (r < 0) {
+                                first_build_error(gu, mod->name, mod->version, kver, &c->error, &c->log);
+                                if (!c->error)
+                                        c->error = error_line(err);
+                        }
+                        r = 0;
+                }
+        }
+        if (n == 0) {
+                r = log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: %s", gu->image,
+                             only ? "that DKMS module is not registered in the image"
+                                  : "no DKMS module or no kernel headers in the image");
+                goto fail;
+        }
+        *ret = cells;
+        *ret_n = n;
+        return 0;
+fail:
+        dkms_cells_free(cells, n);
+        return r;
+}

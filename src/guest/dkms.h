@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "debian.h"
+#include "guest.h"
+#include "inspect.h"
+
+/* What `kpin dkms` (or a step of `kpin repair`) asks of one writable guest
+ * session. */
+typedef struct DkmsRequest {
+        char **modules;            /* NAME or NAME/VER registered in the guest */
+        const char *kernel;        /* release, series or prefix; NULL: what GRUB boots */
+        const char *source;        /* host DIR with a dkms.conf, or a *-dkms .deb */
+        char **build_configs;      /* HOSTFILE[=GUESTPATH] copied in before building */
+} DkmsRequest;
+
+typedef struct DkmsBuilt {
+        char *name, *version;
+        char **files;              /* installed module files, guest paths */
+        char *vermagic;            /* of the first file, as read from its bytes */
+        char *compression;
+        bool built_now;            /* false: already installed and verified */
+        bool initramfs;            /* the kernel's initramfs was regenerated */
+        double seconds;
+} DkmsBuilt;
+
+typedef struct DkmsResult {
+        char *kernel;
+        DkmsBuilt *modules;
+        size_t n_modules;
+        bool changed;
+} DkmsResult;
+
+void dkms_result_done(DkmsResult *r);
+
+/* Builds, installs and verifies each module for the kernel in the guest.
+ * A failed build is KPIN_EXIT_DKMS with the first compiler error. */
+int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResult *ret);
+
+/* One cell of the compatibility matrix. */
+typedef struct DkmsCell {
+        char *name, *version, *kernel;
+        bool built;
+        char *error;               /* first compiler error when it failed */
+        char *log;
+        double seconds;
+} DkmsCell;
+
+/* Tries every module (or only `only`) against every kernel with headers in
+ * the guest, and every kernel whose headers are in packages (installed
+ * first); the guest is a throw-away overlay. */
+int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, DkmsCell **ret,
+                size_t *ret_n);
+void dkms_cells_free(DkmsCell *c, size_t n);

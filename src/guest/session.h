@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/imgfmt.h"
+#include "guest.h"
+#include "inspect.h"
+#include "txn.h"
+#include "vm/accel.h"
+
+/* One writable appliance session on an overlay of an image: the shared
+ * front half of every verb that changes an image (pin, dkms, repair), so
+ * several steps run in one appliance and commit once. */
+typedef struct Session {
+        const char *image;      /* as the user named it */
+        ImageInfo img;
+        Txn *txn;
+        Guest *gu;
+        GuestState *before;     /* the guest as it was when the session began */
+        bool in_place;
+} Session;
+
+/* out: -o OUT; in_place: replace image; neither: a scratch overlay whose
+ * result can only be reported. Checks the image, probes acceleration,
+ * creates the overlay, launches and inspects. */
+int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, Session *s);
+/* Shuts the appliance down cleanly, then commits the overlay: always for
+ * -o OUT, in place only if changed, never for scratch. */
+int session_finish(Session *s, bool changed);
+void session_done(Session *s);
+/* Where the result went (NULL for scratch). */
+static inline const char *session_target(const Session *s) {
+        return s->txn ? s->txn->target : NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/console.h"
+#include "core/qemuargv.h"
+
+typedef struct BootOptions {
+        const char *disk;           /* the overlay to boot (it is written to) */
+        bool kvm;
+        Firmware firmware;
+        int memory_mb, smp;
+        unsigned timeout_s;
+        const char *token;          /* the probe's token */
+        const char *expect_kernel;  /* release prefix or series; NULL: any */
+        const char *serial_log;     /* full console copy, or NULL */
+} BootOptions;
+
+typedef enum BootStage {
+        STAGE_GRUB,                 /* GRUB loaded a kernel */
+        STAGE_KERNEL,               /* the kernel's banner */
+        STAGE_USERSPACE,            /* systemd */
+        STAGE_PROBE,                /* the probe began */
+        STAGE_DONE,                 /* the probe's end marker */
+        _STAGE_MAX,
+} BootStage;
+
+typedef struct BootResult {
+        double at[_STAGE_MAX];      /* seconds since QEMU started; < 0 if never */
+        char *grub_kernel;          /* what GRUB said it loads */
+        char *kernel;               /* the banner's release */
+        char **probe;               /* the probe's key=value lines */
+        bool probe_done;
+        char *failure;              /* why the boot failed early, one line; NULL if it did not */
+        bool timed_out;
+        char *tail;                 /* the console's last lines, escapes removed */
+        double seconds;
+} BootResult;
+
+void boot_result_done(BootResult *r);
+const char *boot_stage_to_string(BootStage s);
+
+/* Boots the disk through its own firmware and GRUB under QEMU, reads the
+ * serial console live and stops as soon as the verdict is known: the
+ * probe's end, or (within a second) a panic, an emergency shell, a GRUB
+ * error or an unexpected kernel; else at the timeout. QEMU is stopped
+ * through QMP and never outlives the call (nor kpin). <0 only when QEMU
+ * could not be run. */
+int vm_boot(const BootOptions *o, BootResult *ret);

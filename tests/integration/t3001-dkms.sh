@@ -1,0 +1,104 @@
+#!/bin/bash
+# kpin dkms on the trixie image pinned to 6.1: the canary builds, installs
+# and verifies for 6.1 from a registered module, a source directory (with a
+# build options file) and a .deb; for 6.12 it fails with the compiler's
+# first error; --matrix says the same for both kernels without changing
+# anything.
+. "$(dirname "$0")/lib.sh"
+
+PINNED=$(pinned_trixie) || exit 1
+K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+before=$(checksum "$PINNED")
+
+# canary_variant DIR PACKAGE MODULE [BUILD_MK]: the canary's source renamed,
+# as a DKMS source directory; with BUILD_MK its Makefile needs that file.
+canary_variant() {
+	mkdir -p "$1" &&
+	cp "$ROOT/tests/fixtures/canary/canary.c" "$1/$3.c" &&
+	{
+		[ -z "${4:-}" ] || echo "include $4"
+		echo "obj-m := $3.o"
+	} >"$1/Makefile" &&
+	printf 'PACKAGE_NAME="%s"\nPACKAGE_VERSION="2.0"\nBUILT_MODULE_NAME[0]="%s"\nDEST_MODULE_LOCATION[0]="/updates/dkms"\nAUTOINSTALL="yes"\n' \
+		"$2" "$3" >"$1/dkms.conf"
+}
+
+test_expect_success 'a registered module: already built by the kernel hook, verified from its bytes' '
+	run_kpin dkms "$PINNED" --module kpin-canary -o out.qcow2 --json &&
+	test_must_be 0 &&
+	jq -e ".ok and .kernel == \"$K\" and (.changed | not)" out &&
+	jq -e ".modules[0] | .module == \"kpin-canary\" and .version == \"1.0\" and (.built_now | not)" out &&
+	jq -e ".modules[0].files == [\"/lib/modules/$K/updates/dkms/canary.ko\"]" out &&
+	jq -e ".modules[0].vermagic | startswith(\"$K \")" out &&
+	test -s out.qcow2
+'
+
+test_expect_success 'a source directory needing a build options file: built, installed, verified for 6.1' '
+	canary_variant src kpin-canary2 canary2 /etc/kpin-canary2/build.mk &&
+	echo "ccflags-y += -DKPIN_BUILD_CONFIG=1" >build.mk &&
+	run_kpin dkms "$PINNED" --source src --build-config "$PWD/build.mk=/etc/kpin-canary2/build.mk" \
+		-o src.qcow2 --json &&
+	test_must_be 0 &&
+	jq -e ".changed and .modules[0].module == \"kpin-canary2\" and .modules[0].built_now" out &&
+	jq -e ".modules[0].files == [\"/lib/modules/$K/updates/dkms/canary2.ko\"]" out &&
+	jq -e ".modules[0].vermagic | startswith(\"$K \")" out &&
+	run_kpin --accel tcg inspect --json src.qcow2 &&
+	jq -e "[.dkms[] | select(.module == \"kpin-canary2\") | .kernels[] | select(.kernel == \"$K\") | .status] == [\"installed\"]" out
+'
+
+test_expect_success 'without the build options file the same source fails: exit 8, nothing written' '
+	run_kpin dkms "$PINNED" --source src -o nocfg.qcow2 &&
+	test_must_be 8 &&
+	test_one_line_error "$PINNED" "kpin-canary2/2.0" "$K" &&
+	test ! -e nocfg.qcow2
+'
+
+test_expect_success 'a *-dkms .deb: installed without Recommends, built, verified' '
+	canary_variant deb/usr/src/kpin-canary3-2.0 kpin-canary3 canary3 &&
+	mkdir deb/DEBIAN &&
+	printf "Package: kpin-canary3-dkms\nVersion: 2.0\nArchitecture: all\nMaintainer: kpin tests <kpin@localhost>\nDepends: dkms\nRecommends: linux-headers-amd64\nDescription: canary as a deb\n" >deb/DEBIAN/control &&
+	dpkg-deb --root-owner-group --build deb kpin-canary3-dkms_2.0_all.deb >/dev/null &&
+	run_kpin dkms "$PINNED" --source kpin-canary3-dkms_2.0_all.deb -o deb.qcow2 --json &&
+	test_must_be 0 &&
+	jq -e ".modules[0] | .module == \"kpin-canary3\" and .built_now and (.vermagic | startswith(\"$K \"))" out
+'
+
+test_expect_success 'for 6.12 the canary fails: exit 8 with the first compiler error and the log path' '
+	run_kpin dkms "$PINNED" --module kpin-canary --kernel 6.12 -o fail.qcow2 &&
+	test_must_be 8 &&
+	test_one_line_error "$PINNED" "kpin-canary/1.0 does not build for 6.12." \
+		"(log: /var/lib/dkms/kpin-canary/1.0/build/make.log in the image)" &&
+	grep -Eq "asm/unaligned.h|SetPageError|generic_fillattr" err &&
+	test ! -e fail.qcow2 && test -z "$(ls -A | grep "^\.kpin-")"
+'
+
+test_expect_success '--matrix: 6.1 built, 6.12 failed with its error, and nothing changes' '
+	mkdir tmp && TMPDIR=$PWD/tmp run_kpin dkms "$PINNED" --matrix --report matrix.json &&
+	test_must_be 0 &&
+	jq -e "[.matrix[] | select(.module == \"kpin-canary\")] | length == 2" matrix.json &&
+	jq -e ".matrix[] | select(.kernel == \"$K\") | .status == \"built\"" matrix.json &&
+	jq -e ".matrix[] | select(.kernel | startswith(\"6.12.\")) | .status == \"failed\" and (.error | test(\"unaligned|SetPageError|generic_fillattr\"))" matrix.json &&
+	test -z "$(ls -A tmp)"
+'
+
+test_expect_success 'the same matrix as a table on stdout' '
+	grep -Eq "^kpin-canary/1.0 +$K +built " out &&
+	grep -Eq "^kpin-canary/1.0 +6\.12\.[^ ]+ +FAILED " out &&
+	grep -Eq "^    .*(unaligned|SetPageError|generic_fillattr)" out
+'
+
+test_expect_success '--matrix --packages DIR on the unpinned image: 6.1 headers come from DIR' '
+	TRIXIE=$(fixture trixie) &&
+	trixie_before=$(checksum "$TRIXIE") &&
+	run_kpin dkms "$TRIXIE" --matrix --packages "$(fixture pkgdir-6.1)" --json &&
+	test_must_be 0 &&
+	jq -e "[.matrix[] | {k: .kernel, s: .status}] | sort_by(.k) | map(.s) == [\"built\", \"failed\"]" out &&
+	jq -e ".matrix[] | select(.kernel | startswith(\"6.1.0-\")) | .status == \"built\"" out &&
+	test "$(checksum "$TRIXIE")" = "$trixie_before"
+'
+
+test_expect_success 'the pinned image is byte-identical after all of it' '
+	test "$(checksum "$PINNED")" = "$before"
+'
+
+test_done
