@@ -204,17 +204,6 @@ static int resolve_release(Guest *gu, const GuestState *before, const PinRequest
         return *ret ? 0 : -ENOMEM;
 }
 
-static char *first_line_with(const char *text, const char *needle) {
-        const char *p = text ? strstr(text, needle) : NULL, *b, *e;
-
-        if (!p)
-                return NULL;
-        for (b = p; b > text && b[-1] != '\n'; b--)
-                ;
-        e = strchrnul(p, '\n');
-        return strndup(b, e - b);
-}
-
 int debian_install_debs(Guest *gu, char * const *files, char **ret_error) {
         _cleanup_strv_free_ char **argv = NULL;
         int r;
@@ -307,15 +296,11 @@ int debian_install_closure(Guest *gu, const PkgDir *dir, char * const *targets, 
         log_info("installing %zu packages for %s in the guest", strv_length(files), what);
         r = debian_install_debs(gu, files, &err);
         if (r < 0) {
-                _cleanup_free_ char *why = first_line_with(err, "E: ");
+                _cleanup_free_ char *why = guest_error_line(err, "E: ");
 
-                if (!why)
-                        why = first_line_with(err, "rror");
-                if (why)
-                        why[strcspn(why, "\n")] = '\0';
                 if (r == -EIO)
                         return log_fail(KPIN_EXIT_PACKAGES, r, "%s: installing %s failed in the guest: %s", gu->image,
-                                        what, why ? why : "apt-get failed");
+                                        what, why);
                 return r;
         }
         STRV_FOREACH(f, files)
@@ -371,10 +356,10 @@ static int check_dpkg(Guest *gu) {
 
         r = guest_run(gu, argv, &out, &err);
         if (r < 0 || (out && *out)) {
-                _cleanup_free_ char *line = out && *out ? strndup(out, strcspn(out, "\n")) : NULL;
+                _cleanup_free_ char *line = guest_error_line(out && *out ? out : err, NULL);
 
                 return log_fail(KPIN_EXIT_PACKAGES, -EBADMSG, "%s: dpkg is left inconsistent in the guest: %s",
-                                gu->image, line ? line : (err ? err : "dpkg --audit failed"));
+                                gu->image, line);
         }
         return 0;
 }
@@ -440,9 +425,12 @@ static int purge_old_kernels(Guest *gu, const char *release, PinResult *res) {
         if (r < 0)
                 return r;
         r = guest_run(gu, argv, &out, &err);
-        if (r < 0)
+        if (r < 0) {
+                _cleanup_free_ char *why = guest_error_line(err, "E: ");
+
                 return log_fail(KPIN_EXIT_PACKAGES, r, "%s: apt-get refuses to purge the old kernels: %s", gu->image,
-                                err ? err : "apt-get -s failed");
+                                why);
+        }
         /* "Purg NAME [VERSION]" / "Remv NAME [VERSION]": anything else is not ours to remove */
         for (const char *l = out; l && *l; l = *strchrnul(l, '\n') ? strchrnul(l, '\n') + 1 : strchrnul(l, '\n')) {
                 size_t k;
@@ -478,10 +466,10 @@ static int purge_old_kernels(Guest *gu, const char *release, PinResult *res) {
         log_info("purging %zu old kernel packages in the guest", strv_length(purge));
         r = guest_run(gu, argv, &out, &err);
         if (r < 0) {
-                _cleanup_free_ char *why = first_line_with(err, "E: ");
+                _cleanup_free_ char *why = guest_error_line(err, "E: ");
 
                 return log_fail(KPIN_EXIT_PACKAGES, r, "%s: purging the old kernels failed in the guest: %s",
-                                gu->image, why ? why : (err ? err : "apt-get failed"));
+                                gu->image, why);
         }
         res->purged = TAKE_PTR(purge);
         res->changed = true;
@@ -536,9 +524,11 @@ static int hold_kernel(Guest *gu, const char *release, const char *flavour, PinR
         if (!res->held)
                 return 0;
         r = guest_run(gu, argv, NULL, &err);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: holding the kernel packages failed: %s", gu->image,
-                                err ? err : "apt-mark failed");
+        if (r < 0) {
+                _cleanup_free_ char *why = guest_error_line(err, NULL);
+
+                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: holding the kernel packages failed: %s", gu->image, why);
+        }
         res->changed = true;
         return 0;
 }
@@ -613,9 +603,11 @@ static int regenerate_grub(Guest *gu, const char *release, bool force, PinResult
         }
         log_info("regenerating grub.cfg");
         r = guest_run(gu, argv, NULL, &err);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_GRUB, r, "%s: update-grub failed in the guest: %s", gu->image,
-                                err ? err : "unknown error");
+        if (r < 0) {
+                _cleanup_free_ char *why = guest_error_line(err, "error");
+
+                return log_fail(KPIN_EXIT_GRUB, r, "%s: update-grub failed in the guest: %s", gu->image, why);
+        }
         res->grub_regenerated = true;
         res->changed = true;
         /* update-grub exits 0 on a useless grub.cfg: believe only what it wrote */

@@ -28,20 +28,8 @@ static char *first_line(const char *s) {
         return s ? strndup(s, strcspn(s, "\n")) : NULL;
 }
 
-/* The line of a dkms/guest error output worth one line of ours: dkms's
- * own "Error! ..." if any, else the first non-empty line; libguestfs's
- * "command: " prefix dropped. Never NULL. */
 static char *error_line(const char *err) {
-        const char *p = err ? strstr(err, "Error! ") : NULL;
-        char *l;
-
-        if (!p && err)
-                for (p = err; *p == '\n' || *p == ' '; p++)
-                        ;
-        if (p && startswith(p, "command: "))
-                p += strlen("command: ");
-        l = p && *p ? first_line(p) : strdup("unknown error");
-        return l ? l : strdup("");
+        return guest_error_line(err, "Error! ");
 }
 
 void dkms_result_done(DkmsResult *r) {
@@ -199,7 +187,7 @@ static int add_source_dir(Guest *gu, const char *src, char **ret_name, char **re
         _cleanup_free_ char *conf_path = strprintf("%s/dkms.conf", src), *text = NULL, *out = NULL, *dest = NULL,
                             *spec = NULL, *err = NULL;
         _cleanup_(dkms_conf_done) DkmsConf conf = {};
-        char tar[] = "/tmp/kpin-src-XXXXXX";
+        _cleanup_free_ char *tar = strprintf("%s/kpin-src-XXXXXX", host_tmpdir());
         _cleanup_close_ int fd = -1;
         FILE *f;
         size_t len;
@@ -219,6 +207,8 @@ static int add_source_dir(Guest *gu, const char *src, char **ret_name, char **re
         if (r < 0)
                 return log_fail(KPIN_EXIT_USAGE, r, "%s: no valid PACKAGE_NAME/PACKAGE_VERSION", conf_path);
 
+        if (!tar)
+                return -ENOMEM;
         fd = mkostemp(tar, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -307,7 +297,7 @@ static int add_source_deb(Guest *gu, const char *deb, char **ret_name, char **re
                 _cleanup_free_ char *why = NULL;
                 const char *e = err ? strstr(err, "E: ") : NULL;
 
-                why = error_line(e ? e : err);
+                why = guest_error_line(e ? e : err, "E: ");
                 return log_fail(KPIN_EXIT_DKMS, r, "%s: installing %s failed in the guest: %s", gu->image, deb, why);
         }
         if (r < 0)

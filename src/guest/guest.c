@@ -12,6 +12,7 @@
 #include "guest.h"
 #include "shared/cleanup.h"
 #include "shared/log.h"
+#include "shared/spawn.h"
 #include "shared/strv.h"
 
 #define GUEST_MAX_DIR_ENTRIES 100000
@@ -298,7 +299,8 @@ int guest_free_bytes(Guest *gu, const char *path, unsigned long long *ret) {
 }
 
 int guest_read_file_large(Guest *gu, const char *path, size_t max, char **ret, size_t *ret_len) {
-        char tmpl[] = "/tmp/kpin-read-XXXXXX", fdpath[32];
+        _cleanup_free_ char *tmpl = strprintf("%s/kpin-read-XXXXXX", host_tmpdir());
+        char fdpath[32];
         _cleanup_close_ int fd = -1;
         struct stat st;
         int64_t size;
@@ -311,6 +313,8 @@ int guest_read_file_large(Guest *gu, const char *path, size_t max, char **ret, s
         if (size < (2 << 20))
                 return guest_read_file(gu, path, max, ret, ret_len);
         /* past the protocol's message size: download into an unlinked host file */
+        if (!tmpl)
+                return -ENOMEM;
         fd = mkostemp(tmpl, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -334,4 +338,20 @@ int guest_read_file_large(Guest *gu, const char *path, size_t max, char **ret, s
         if (ret_len)
                 *ret_len = st.st_size;
         return 0;
+}
+
+char *guest_error_line(const char *err, const char *prefer) {
+        const char *p = err && prefer ? strstr(err, prefer) : NULL;
+        char *l;
+
+        if (p) /* from the start of the line that holds it */
+                while (p > err && p[-1] != '\n')
+                        p--;
+        else if (err)
+                for (p = err; *p == '\n' || *p == ' '; p++)
+                        ;
+        if (p && startswith(p, "command: "))
+                p += strlen("command: ");
+        l = p && *p ? strndup(p, strcspn(p, "\n")) : strdup("unknown error");
+        return l ? l : strdup("");
 }

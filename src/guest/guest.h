@@ -57,6 +57,11 @@ bool guest_is_dir(Guest *gu, const char *path);
  * stdout (may be NULL). On failure *ret_error (if given) says why, with the
  * command's own error output as libguestfs reports it. */
 int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error);
+/* One line of a guest command's error output for a one-line message: the
+ * line holding prefer ("E: " for apt, "Error! " for dkms) if any, else the
+ * first non-empty one, without libguestfs's "command: " prefix. Never
+ * NULL short of memory. */
+char *guest_error_line(const char *err, const char *prefer);
 /* Writes content to path in the guest. */
 int guest_write_file(Guest *gu, const char *path, const char *content, size_t len);
 /* Free bytes on the filesystem holding path. */

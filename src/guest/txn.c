@@ -130,10 +130,7 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
         if (!out && !in_place) {
                 /* scratch: a throw-away overlay in $TMPDIR, never committed */
-                const char *tmp = getenv("TMPDIR");
-
-                t->overlay = strprintf("%s/" TEMP_PREFIX "%d-scratch.overlay.qcow2", tmp && *tmp ? tmp : "/var/tmp",
-                                       (int) getpid());
+                t->overlay = strprintf("%s/" TEMP_PREFIX "%d-scratch.overlay.qcow2", host_tmpdir(), (int) getpid());
                 if (!t->overlay)
                         return -ENOMEM;
         } else {

@@ -67,3 +67,9 @@ int spawn_run(char * const *argv, size_t max, char **ret_output) {
                 return WEXITSTATUS(status);
         return 128 + WTERMSIG(status);
 }
+
+const char *host_tmpdir(void) {
+        const char *t = getenv("TMPDIR");
+
+        return t && *t == '/' ? t : "/var/tmp"; /* not /tmp: overlays grow, and /tmp may be RAM */
+}

@@ -7,3 +7,6 @@
  * stdout+stderr into *ret_output (may be NULL). Returns the exit status
  * (>= 0), or -errno if it could not run. */
 int spawn_run(char * const *argv, size_t max, char **ret_output);
+
+/* Where kpin puts host-side temporaries: $TMPDIR if absolute, else /var/tmp. */
+const char *host_tmpdir(void);

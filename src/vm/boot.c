@@ -20,6 +20,7 @@
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/spawn.h"
 #include "shared/strv.h"
 
 #define TAIL_MAX 4096
@@ -244,12 +245,11 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         BootResult res = { .at = { -1, -1, -1, -1, -1 } };
         ConsoleMatcher *m = NULL;
         Run run = { .o = o, .r = &res };
-        const char *tmp = getenv("TMPDIR");
         double deadline, stop_at = 0;
         pid_t pid;
         int r;
 
-        dir = strprintf("%s/kpin-boot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        dir = strprintf("%s/kpin-boot-XXXXXX", host_tmpdir());
         if (!dir || !mkdtemp(dir))
                 return log_fail(KPIN_EXIT_ENVIRONMENT, dir ? -errno : -ENOMEM, "cannot create a directory for the VM: %m");
         serial = strprintf("%s/console.sock", dir);
