@@ -121,7 +121,7 @@ int cmd_boot_test(Context *ctx, char **args) {
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot draw a random token: %m");
 
         /* a throw-away overlay with the probe in it; the image is only read */
-        r = session_open(image, NULL, false, ctx->accel, ctx->verbosity, &ss);
+        r = session_open(image, NULL, false, ctx->accel, ctx->verbosity, false, &ss);
         if (r < 0)
                 return r;
         if (ctx->expect_kernel)

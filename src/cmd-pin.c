@@ -112,12 +112,14 @@ int cmd_pin(Context *ctx, char **args) {
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "pin: --kernel SERIES|KVER is required");
         if (!ctx->output == !ctx->in_place)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "pin: give exactly one of -o OUT and --in-place");
+        if (ctx->packages && ctx->network)
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "pin: --packages DIR (offline) and --network exclude each other");
         if (ctx->packages) {
                 r = pkgdir_load(ctx->packages, &pkgdir);
                 if (r < 0)
                         return r;
         }
-        r = session_open(image, ctx->output, ctx->in_place, ctx->accel, ctx->verbosity, &ss);
+        r = session_open(image, ctx->output, ctx->in_place, ctx->accel, ctx->verbosity, ctx->network, &ss);
         if (r < 0)
                 return r;
         r = debian_pin(ss.gu, ss.before, &(PinRequest) {
@@ -125,6 +127,7 @@ int cmd_pin(Context *ctx, char **args) {
                                                  .flavour = ctx->flavour,
                                                  .packages = pkgdir,
                                                  .purge_old = ctx->purge_old,
+                                                 .network = ctx->network,
                                          },
                        &res);
         if (r < 0)

@@ -22,6 +22,7 @@ typedef struct Context {
         const char *output;
         bool in_place;
         bool purge_old;
+        bool network;
 
         /* dkms */
         char **modules;

@@ -29,8 +29,9 @@ enum {
         OPT_MEMORY = 1 << 13,
         OPT_JUNIT = 1 << 14,
         OPT_SERIAL_LOG = 1 << 15,
-        N_OPT_BITS = 16,
-        OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD,
+        OPT_NETWORK = 1 << 16,
+        N_OPT_BITS = 17,
+        OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD | OPT_NETWORK,
         OPT_DKMS = OPT_KERNEL | OPT_OUTPUT | OPT_MODULE | OPT_SOURCE | OPT_BUILD_CONFIG | OPT_MATRIX | OPT_PACKAGES,
         OPT_BOOT = OPT_EXPECT_KERNEL | OPT_EXPECT_MODULE | OPT_TIMEOUT | OPT_FIRMWARE | OPT_MEMORY | OPT_JUNIT |
                    OPT_SERIAL_LOG,
@@ -47,8 +48,8 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "inspect", 1, 1, 0, cmd_inspect, "inspect IMAGE [--json]" },
         { "pin", 1, 1, OPT_PIN, cmd_pin,
-          "pin IMAGE --kernel 6.1|6.6|KVER [--flavour F] [--packages DIR] [--keep-old | --purge-old]\n"
-          "           (-o OUT | --in-place)" },
+          "pin IMAGE --kernel 6.1|6.6|KVER [--flavour F] [--packages DIR | --network]\n"
+          "           [--keep-old | --purge-old] (-o OUT | --in-place)" },
         { "dkms", 1, 1, OPT_DKMS, cmd_dkms,
           "dkms IMAGE (--module NAME[/VER]... | --source DIR|FILE.deb) [--kernel KVER]\n"
           "           [--build-config FILE[=GUESTPATH]]... (-o OUT | --in-place)\n"
@@ -90,6 +91,8 @@ static void help(void) {
                "      --flavour FLAVOUR     Kernel flavour (default: that of the kernel the image\n"
                "                            boots now, e.g. cloud-amd64)\n"
                "      --packages DIR        Offline directory of .deb files to install from\n"
+               "      --network             Resolve and install from the guest's own apt\n"
+               "                            sources, giving the appliance a network\n"
                "  -o, --output OUT          Write the repaired image to OUT (atomically)\n"
                "      --in-place            Replace IMAGE (atomically)\n"
                "      --keep-old            Keep the other kernels as boot fallbacks (default)\n"
@@ -176,6 +179,7 @@ enum {
         ARG_MEMORY,
         ARG_JUNIT,
         ARG_SERIAL_LOG,
+        ARG_NETWORK,
 };
 
 static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, unsigned *ret_used,
@@ -206,6 +210,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 { "memory", required_argument, NULL, ARG_MEMORY },
                 { "junit", required_argument, NULL, ARG_JUNIT },
                 { "serial-log", required_argument, NULL, ARG_SERIAL_LOG },
+                { "network", no_argument, NULL, ARG_NETWORK },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
@@ -304,6 +309,10 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 case ARG_SERIAL_LOG:
                         ctx->serial_log = optarg;
                         used |= OPT_SERIAL_LOG;
+                        break;
+                case ARG_NETWORK:
+                        ctx->network = true;
+                        used |= OPT_NETWORK;
                         break;
                 case 1: /* positional, in order */
                         r = strv_extend(&args, optarg);

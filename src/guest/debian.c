@@ -177,9 +177,50 @@ static char *current_flavour(const GuestState *s) {
         return f;
 }
 
+/* --network: refresh the guest's own apt lists (the appliance has a
+ * network) and offer what they know as candidates. */
+static int network_candidates(Guest *gu, char ***ret_names) {
+        char *update[] = { "apt-get", "-q", "update", NULL };
+        char *names[] = { "apt-cache", "pkgnames", "linux-image-", NULL };
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        log_info("refreshing the guest's apt lists");
+        r = guest_run(gu, update, NULL, &err);
+        if (r < 0) {
+                _cleanup_free_ char *why = guest_error_line(err, "E: ");
+
+                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: apt-get update failed in the guest: %s", gu->image, why);
+        }
+        r = guest_run(gu, names, &out, NULL);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: apt-cache pkgnames failed in the guest", gu->image);
+        for (const char *p = out; p && *p;) {
+                size_t n = strcspn(p, "\n");
+
+                if (n > 0 && n < 256 && strv_length(l) < 10000 && (r = strv_consume(&l, strndup(p, n))) < 0)
+                        return r;
+                p += n + (p[n] == '\n');
+        }
+        *ret_names = TAKE_PTR(l);
+        return 0;
+}
+
 static int resolve_release(Guest *gu, const GuestState *before, const PinRequest *req, const char *flavour,
                            char **ret) {
+        _cleanup_strv_free_ char **remote = NULL;
         const char *best = NULL, *rel;
+        int r;
+
+        if (req->network) {
+                r = network_candidates(gu, &remote);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH(name, remote)
+                if (kernel_package_release(*name, flavour, req->kernel, &rel) && (!best || kver_compare(rel, best) > 0))
+                        best = rel;
 
         if (req->packages)
                 for (size_t i = 0; i < req->packages->n_pkgs; i++)
@@ -198,10 +239,27 @@ static int resolve_release(Guest *gu, const GuestState *before, const PinRequest
         if (!best)
                 return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "%s: no Linux %s kernel of flavour %s in %s%s",
                                 gu->image, req->kernel, flavour,
-                                req->packages ? req->packages->dir : "the image",
-                                req->packages ? " or in the image" : " (give --packages DIR)");
+                                req->packages ? req->packages->dir : req->network ? "the guest's apt sources" : "the image",
+                                req->packages ? " or in the image" : req->network ? " or in the image" : " (give --packages DIR or --network)");
         *ret = strdup(best);
         return *ret ? 0 : -ENOMEM;
+}
+
+/* apt-get install as kpin runs it: no questions, no Recommends, never a
+ * removal, conffiles kept. */
+static int apt_install_argv(char ***ret) {
+        static const char *const fixed[] = {
+                "env", "DEBIAN_FRONTEND=noninteractive", "APT_LISTCHANGES_FRONTEND=none",
+                "apt-get", "install", "-y", "-q", "--no-install-recommends", "--no-remove",
+                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
+                "-o", "Dpkg::Use-Pty=0", "-o", "Acquire::Retries=0",
+        };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if ((r = strv_extend(ret, fixed[i])) < 0)
+                        return r;
+        return 0;
 }
 
 int debian_install_debs(Guest *gu, char * const *files, char **ret_error) {
@@ -210,13 +268,9 @@ int debian_install_debs(Guest *gu, char * const *files, char **ret_error) {
 
         if (guestfs_mkdir_p(gu->g, GUEST_DEB_DIR) < 0)
                 return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: cannot create " GUEST_DEB_DIR " in the guest", gu->image);
-        const char *fixed[] = { "env", "DEBIAN_FRONTEND=noninteractive", "APT_LISTCHANGES_FRONTEND=none",
-                                "apt-get", "install", "-y", "-q", "--no-install-recommends", "--no-remove",
-                                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
-                                "-o", "Dpkg::Use-Pty=0", "-o", "Acquire::Retries=0" };
-        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
-                if ((r = strv_extend(&argv, fixed[i])) < 0)
-                        return r;
+        r = apt_install_argv(&argv);
+        if (r < 0)
+                return r;
         STRV_FOREACH(f, files) {
                 const char *base = strrchr(*f, '/') ? strrchr(*f, '/') + 1 : *f;
                 _cleanup_free_ char *dest = strprintf(GUEST_DEB_DIR "/%s", base);
@@ -311,6 +365,39 @@ int debian_install_closure(Guest *gu, const PkgDir *dir, char * const *targets, 
         return 0;
 }
 
+/* --network: apt resolves and downloads from the guest's own sources; the
+ * packages it set up are what "Setting up NAME (VERSION) ..." names. */
+static int install_from_network(Guest *gu, char * const *targets, const char *what, char ***ret_installed) {
+        _cleanup_strv_free_ char **argv = NULL, **names = NULL;
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        char *clean[] = { "apt-get", "clean", NULL };
+        int r;
+
+        r = apt_install_argv(&argv);
+        STRV_FOREACH(t, targets)
+                if (r >= 0)
+                        r = strv_extend(&argv, *t);
+        if (r < 0)
+                return r;
+        log_info("installing %s from the guest's apt sources", what);
+        r = guest_run(gu, argv, &out, &err);
+        if (r < 0) {
+                _cleanup_free_ char *why = guest_error_line(err, "E: ");
+
+                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: installing %s failed in the guest: %s", gu->image, what, why);
+        }
+        (void) guest_run(gu, clean, NULL, NULL);
+        for (const char *p = out; p && (p = strstr(p, "Setting up ")); p += strlen("Setting up ")) {
+                const char *n = p + strlen("Setting up ");
+                size_t k = strcspn(n, " :\n");
+
+                if (k > 0 && k < 256 && strv_length(names) < 4096 && (r = strv_consume(&names, strndup(n, k))) < 0)
+                        return r;
+        }
+        *ret_installed = TAKE_PTR(names);
+        return 0;
+}
+
 /* Installs the closure of image + headers from the package directory in one
  * apt transaction; the kernel's own hooks build DKMS modules and the
  * initramfs for it. */
@@ -332,7 +419,7 @@ static int install_kernel(Guest *gu, const PinRequest *req, const Deb822 *status
                         return -ENOMEM;
                 if (is_installed(status_find(inst, n_inst, name)))
                         continue;
-                if (!req->packages)
+                if (!req->packages && !req->network)
                         return log_fail(KPIN_EXIT_PACKAGES, -ENOENT,
                                         "%s: %s is not installed and no --packages DIR was given", gu->image, name);
                 r = strv_consume(&targets, TAKE_PTR(name));
@@ -341,7 +428,10 @@ static int install_kernel(Guest *gu, const PinRequest *req, const Deb822 *status
         }
         if (!targets)
                 return 0;
-        r = debian_install_closure(gu, req->packages, targets, release, &res->installed);
+        if (!req->packages)
+                r = install_from_network(gu, targets, release, &res->installed);
+        else
+                r = debian_install_closure(gu, req->packages, targets, release, &res->installed);
         if (r < 0)
                 return r;
         res->changed = true;

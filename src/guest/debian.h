@@ -29,6 +29,7 @@ typedef struct PinRequest {
         const char *flavour;       /* NULL: the flavour of the kernel the image boots now */
         const PkgDir *packages;    /* NULL: only kernels already in the image */
         bool purge_old;            /* remove every other kernel (default: keep them as fallbacks) */
+        bool network;              /* the guest's own apt sources, through the appliance's network */
 } PinRequest;
 
 typedef struct PinResult {

@@ -129,6 +129,8 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
                 if (guestfs_set_backend_settings(g, (char **) settings) < 0)
                         return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         }
+        if (o->network && guestfs_set_network(g, 1) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         if (o->memsize_mb > 0 && guestfs_set_memsize(g, o->memsize_mb) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         if (o->smp > 0 && guestfs_set_smp(g, o->smp) < 0)

@@ -30,6 +30,7 @@ typedef struct GuestOpenOptions {
         int verbosity;
         int memsize_mb;    /* 0: libguestfs's default */
         int smp;           /* 0: libguestfs's default */
+        bool network;      /* give the appliance a (user-mode) network */
 } GuestOpenOptions;
 
 /* Creates the handle, adds the image with its format given explicitly,

@@ -9,7 +9,8 @@
 #include "shared/cleanup.h"
 #include "shared/log.h"
 
-int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, Session *s) {
+int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, bool network,
+                 Session *s) {
         _cleanup_free_ char *real_image = NULL, *real_out = NULL;
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         bool kvm;
@@ -40,6 +41,7 @@ int session_open(const char *image, const char *out, bool in_place, AccelMode ac
                                                 .verbosity = verbosity,
                                                 .memsize_mb = 2048,
                                                 .smp = ncpu > 1 ? (int) (ncpu < 4 ? ncpu : 4) : 1,
+                                                .network = network,
                                         },
                        &s->gu);
         if (r < 0)

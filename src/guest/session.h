@@ -23,8 +23,10 @@ typedef struct Session {
 
 /* out: -o OUT; in_place: replace image; neither: a scratch overlay whose
  * result can only be reported. Checks the image, probes acceleration,
- * creates the overlay, launches and inspects. */
-int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, Session *s);
+ * creates the overlay, launches (with a network only if asked) and
+ * inspects. */
+int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, bool network,
+                 Session *s);
 /* Shuts the appliance down cleanly, then commits the overlay: always for
  * -o OUT, in place only if changed, never for scratch. */
 int session_finish(Session *s, bool changed);
