@@ -60,14 +60,15 @@ check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN)
 # The main job on the built-in demo image: the trixie fixture (kernel 6.12,
 # canary DKMS module failing), built on first use and cached: inspect it,
 # pin Debian 12's 6.1 kernel into a copy from the offline package
-# directory, and inspect the result.
+# directory, verify the canary module for it, and boot-test the result.
 DEMO_OUT := $(B)/demo-hpc-compute.qcow2
 demo: deps
 	$(MAKE) all
 	$(B)/kpin inspect "$$(tests/fixtures/fixture trixie)"
 	$(B)/kpin pin "$$(tests/fixtures/fixture trixie)" --kernel 6.1 \
 		--packages "$$(tests/fixtures/fixture pkgdir-6.1)" -o $(DEMO_OUT)
-	$(B)/kpin inspect $(DEMO_OUT)
+	$(B)/kpin dkms $(DEMO_OUT) --module kpin-canary --in-place
+	$(B)/kpin boot-test $(DEMO_OUT) --expect-kernel 6.1 --expect-module canary
 
 check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 	tests/run unit
