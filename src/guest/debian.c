@@ -289,6 +289,41 @@ int debian_install_debs(Guest *gu, char * const *files, char **ret_error) {
         return r;
 }
 
+/* The guest's installed packages as dependency resolution sees them
+ * (pointers into *ret_status, which the caller frees). */
+static int installed_debpkgs(Guest *gu, Deb822 **ret_status, DebPkg **ret, size_t *ret_n) {
+        Deb822 *status = NULL;
+        DebPkg *l;
+        size_t n = 0;
+        int r;
+
+        r = guest_dpkg_status(gu, &status);
+        if (r < 0)
+                return r;
+        l = calloc(status->n_stanzas + 1, sizeof(DebPkg));
+        if (!l) {
+                deb822_free(status);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < status->n_stanzas; i++) {
+                const Deb822Stanza *st = &status->stanzas[i];
+                DpkgPackage p;
+
+                if (dpkg_package_from_stanza(st, &p) >= 0 && is_installed(&p))
+                        l[n++] = (DebPkg) {
+                                .name = p.name,
+                                .version = p.version,
+                                .depends = deb822_get(st, "Depends"),
+                                .pre_depends = deb822_get(st, "Pre-Depends"),
+                                .provides = deb822_get(st, "Provides"),
+                        };
+        }
+        *ret_status = status;
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
 int debian_install_closure(Guest *gu, const PkgDir *dir, char * const *targets, const char *what,
                            char ***ret_installed) {
         _cleanup_free_ DebPkg *installed = NULL;
@@ -299,24 +334,9 @@ int debian_install_closure(Guest *gu, const PkgDir *dir, char * const *targets, 
         size_t n = 0;
         int r;
 
-        r = guest_dpkg_status(gu, &status);
+        r = installed_debpkgs(gu, &status, &installed, &n);
         if (r < 0)
                 return r;
-        installed = calloc(status->n_stanzas + 1, sizeof(DebPkg));
-        if (!installed) {
-                deb822_free(status);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < status->n_stanzas; i++) {
-                DpkgPackage p;
-
-                if (dpkg_package_from_stanza(&status->stanzas[i], &p) >= 0 && is_installed(&p))
-                        installed[n++] = (DebPkg) {
-                                .name = p.name,
-                                .version = p.version,
-                                .provides = deb822_get(&status->stanzas[i], "Provides"),
-                        };
-        }
         r = deb_closure(installed, n, dir->pkgs, dir->n_pkgs, targets, &files, &missing);
         deb822_free(status);
         installed = mfree(installed);
@@ -484,25 +504,9 @@ static int purge_old_kernels(Guest *gu, const char *release, PinResult *res) {
         size_t n = 0;
         int r;
 
-        r = guest_dpkg_status(gu, &status);
+        r = installed_debpkgs(gu, &status, &installed, &n);
         if (r < 0)
                 return r;
-        installed = calloc(status->n_stanzas + 1, sizeof(DebPkg));
-        if (!installed) {
-                deb822_free(status);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < status->n_stanzas; i++) {
-                DpkgPackage p;
-
-                if (dpkg_package_from_stanza(&status->stanzas[i], &p) >= 0 && is_installed(&p))
-                        installed[n++] = (DebPkg) {
-                                .name = p.name,
-                                .version = p.version,
-                                .depends = deb822_get(&status->stanzas[i], "Depends"),
-                                .pre_depends = deb822_get(&status->stanzas[i], "Pre-Depends"),
-                        };
-        }
         r = deb_kernel_purge_set(installed, n, release, &purge);
         deb822_free(status);
         installed = mfree(installed);
