@@ -689,6 +689,19 @@ static bool assigns(const char *p, const char *eol, const char *key) {
         return (size_t) (eol - p) > klen && memcmp(p, key, klen) == 0 && p[klen] == '=';
 }
 
+/* KEY="value" (value already checked to need no escaping) */
+static int put_assignment(Buf *b, const char *key, const char *value) {
+        int r = buf_put(b, key, strlen(key));
+
+        if (r >= 0)
+                r = buf_put(b, "=\"", 2);
+        if (r >= 0)
+                r = buf_put(b, value, strlen(value));
+        if (r >= 0)
+                r = buf_put(b, "\"", 1);
+        return r;
+}
+
 int shellvars_set(const char *text, size_t len, const char *key, const char *value, char **ret) {
         const char *p, *end = text + len, *last = NULL;
         Buf b = {};
@@ -708,13 +721,7 @@ int shellvars_set(const char *text, size_t len, const char *key, const char *val
                 const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
 
                 if (p == last) {
-                        r = buf_put(&b, key, strlen(key));
-                        if (r >= 0)
-                                r = buf_put(&b, "=\"", 2);
-                        if (r >= 0)
-                                r = buf_put(&b, value, strlen(value));
-                        if (r >= 0)
-                                r = buf_put(&b, "\"", 1);
+                        r = put_assignment(&b, key, value);
                 } else {
                         if (assigns(p, eol, key))
                                 r = buf_put(&b, "#", 1);
@@ -729,13 +736,9 @@ int shellvars_set(const char *text, size_t len, const char *key, const char *val
                 if (b.n > 0 && b.s[b.n - 1] != '\n')
                         r = buf_put(&b, "\n", 1);
                 if (r >= 0)
-                        r = buf_put(&b, key, strlen(key));
+                        r = put_assignment(&b, key, value);
                 if (r >= 0)
-                        r = buf_put(&b, "=\"", 2);
-                if (r >= 0)
-                        r = buf_put(&b, value, strlen(value));
-                if (r >= 0)
-                        r = buf_put(&b, "\"\n", 2);
+                        r = buf_put(&b, "\n", 1);
         }
         if (r < 0) {
                 free(b.s);
