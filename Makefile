@@ -12,8 +12,8 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
-# what the pure core links against (decompressing kernel modules)
-CORE_LIBS = $(shell pkg-config --libs zlib liblzma libzstd)
+# what the pure core links against (kernel modules, Packer manifests, profiles)
+CORE_LIBS = $(shell pkg-config --libs zlib liblzma libzstd json-c inih)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -Isrc \
 	$(WARNINGS) $(PKG_CFLAGS) $(CFLAGS)
 

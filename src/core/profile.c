@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+#include "shared/cleanup.h"
+#include "shared/strv.h"
+
+typedef enum KeyType {
+        KEY_STRING,     /* once */
+        KEY_PATH,       /* once, relative to the profile */
+        KEY_LIST,       /* repeatable, whitespace-separated words */
+        KEY_BUILD_CONFIGS,
+        KEY_BOOL,
+        KEY_OLD,
+        KEY_SECONDS,
+        KEY_MEGABYTES,
+        KEY_FIRMWARE,
+} KeyType;
+
+typedef struct Key {
+        const char *section, *name;
+        KeyType type;
+        size_t offset;
+} Key;
+
+#define K(s, n, t, f) { s, n, t, offsetof(Profile, f) }
+static const Key keys[] = {
+        K("image", "name", KEY_STRING, name),
+        K("image", "path", KEY_PATH, image),
+        K("kernel", "series", KEY_STRING, kernel),
+        K("kernel", "flavour", KEY_STRING, flavour),
+        K("kernel", "packages", KEY_PATH, packages),
+        K("kernel", "network", KEY_BOOL, network),
+        K("kernel", "old", KEY_OLD, purge_old),
+        K("kernel", "hold", KEY_BOOL, hold),
+        K("dkms", "module", KEY_LIST, modules),
+        K("dkms", "source", KEY_PATH, source),
+        K("dkms", "build-config", KEY_BUILD_CONFIGS, build_configs),
+        K("boot-test", "enabled", KEY_BOOL, boot_test),
+        K("boot-test", "expect-kernel", KEY_STRING, expect_kernel),
+        K("boot-test", "expect-module", KEY_LIST, expect_modules),
+        K("boot-test", "timeout", KEY_SECONDS, timeout_s),
+        K("boot-test", "firmware", KEY_FIRMWARE, firmware),
+        K("boot-test", "memory", KEY_MEGABYTES, memory_mb),
+};
+#undef K
+
+typedef struct Parser {
+        Profile *p;
+        const char *dir;        /* the profile's directory, "" for the current one */
+        const char *pos;        /* the reader's place in the text */
+        int line;               /* the line the handler is called for */
+        bool at_line_start;
+        int section_line;       /* where the current [section] began */
+        char *error;            /* why the first bad key = value line is bad */
+        int error_line;         /* that line, as inih counts it */
+        int report_line;        /* the line to name: the section's, for an unknown one */
+        unsigned seen[ELEMENTSOF(keys)];
+} Parser;
+
+/* inih goes on after a bad line and reports the first one: keep its reason */
+static int fail_at(Parser *ps, int line, char *msg) {
+        if (ps->error)
+                free(msg);
+        else {
+                ps->error = msg ? msg : strdup("out of memory");
+                ps->error_line = ps->line;
+                ps->report_line = line;
+        }
+        return 0; /* inih: this line is bad */
+}
+
+static int fail(Parser *ps, char *msg) {
+        return fail_at(ps, ps->line, msg);
+}
+
+/* fgets() over the text, counting lines, so the handler knows its line */
+static char *reader(char *buf, int size, void *stream) {
+        Parser *ps = stream;
+        size_t n = 0;
+
+        if (!*ps->pos || size < 2)
+                return NULL;
+        if (ps->at_line_start)
+                ps->line++;
+        while (ps->pos[n] && ps->pos[n] != '\n' && n + 1 < (size_t) size - 1)
+                n++;
+        if (ps->pos[n] == '\n')
+                n++;
+        memcpy(buf, ps->pos, n);
+        buf[n] = '\0';
+        ps->pos += n;
+        if (buf[strspn(buf, " \t")] == '[')
+                ps->section_line = ps->line;
+        ps->at_line_start = n > 0 && buf[n - 1] == '\n';
+        return buf;
+}
+
+static char *relative_to(const Parser *ps, const char *v) {
+        if (v[0] == '/' || !ps->dir[0])
+                return strdup(v);
+        return strprintf("%s%s%s", ps->dir, strcmp(ps->dir, "/") == 0 ? "" : "/", v);
+}
+
+static int parse_bool(const char *v) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+static int parse_number(const char *v, unsigned long min, unsigned long max, unsigned long *ret) {
+        char *end;
+        unsigned long n;
+
+        if (v[0] < '0' || v[0] > '9')
+                return -EINVAL;
+        errno = 0;
+        n = strtoul(v, &end, 10);
+        if (errno || *end || n < min || n > max)
+                return -ERANGE;
+        *ret = n;
+        return 0;
+}
+
+/* Module names and release prefixes end up in guest command lines (as argv,
+ * never a shell) and in file names: keep them to what they are made of. */
+static bool plain_word(const char *v) {
+        return v[0] && v[0] != '-' && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/~") == strlen(v);
+}
+
+static int add_words(Parser *ps, const Key *k, char ***l, const char *v) {
+        for (const char *w = v + strspn(v, " \t,"); *w; w += strspn(w, " \t,")) {
+                size_t n = strcspn(w, " \t,");
+                _cleanup_free_ char *word = strndup(w, n);
+
+                if (!word)
+                        return fail(ps, NULL);
+                if (!plain_word(word))
+                        return fail(ps, strprintf("%s: '%s' is not a module name", k->name, word));
+                if (strv_consume(l, TAKE_PTR(word)) < 0)
+                        return fail(ps, NULL);
+                w += n;
+        }
+        return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+        Parser *ps = user;
+        const Key *k = NULL;
+        size_t idx = 0;
+        void *field;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys) && !k; i++)
+                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
+                        k = &keys[i];
+                        idx = i;
+                }
+        if (!k) {
+                bool known_section = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                        known_section = known_section || strcmp(keys[i].section, section) == 0;
+                if (!known_section)
+                        return section[0] ? fail_at(ps, ps->section_line, strprintf("unknown section [%s]", section))
+                                          : fail(ps, strprintf("'%s' is outside any section", name));
+                return fail(ps, strprintf("unknown key '%s' in [%s]", name, section));
+        }
+        if (!value[0])
+                return fail(ps, strprintf("%s: empty value", name));
+        if (ps->seen[idx]++ && k->type != KEY_LIST && k->type != KEY_BUILD_CONFIGS)
+                return fail(ps, strprintf("%s is given twice in [%s]", name, section));
+
+        field = (char *) ps->p + k->offset;
+        switch (k->type) {
+        case KEY_STRING:
+                if (!plain_word(value))
+                        return fail(ps, strprintf("%s: '%s' has characters a %s cannot have", name, value, name));
+                *(char **) field = strdup(value);
+                return *(char **) field ? 1 : fail(ps, NULL);
+        case KEY_PATH:
+                *(char **) field = relative_to(ps, value);
+                return *(char **) field ? 1 : fail(ps, NULL);
+        case KEY_LIST:
+                return add_words(ps, k, field, value);
+        case KEY_BUILD_CONFIGS: {
+                const char *eq = strchr(value, '=');
+                _cleanup_free_ char *host = eq ? strndup(value, eq - value) : strdup(value), *rel = NULL;
+
+                if (!host)
+                        return fail(ps, NULL);
+                if (!host[0] || (eq && eq[1] != '/'))
+                        return fail(ps, strprintf("build-config: '%s' is not FILE or FILE=/GUEST/PATH", value));
+                rel = relative_to(ps, host);
+                if (!rel || strv_consume(field, eq ? strprintf("%s%s", rel, eq) : TAKE_PTR(rel)) < 0)
+                        return fail(ps, NULL);
+                return 1;
+        }
+        case KEY_BOOL: {
+                int b = parse_bool(value);
+
+                if (b < 0)
+                        return fail(ps, strprintf("%s: '%s' is not yes or no", name, value));
+                *(int *) field = b;
+                return 1;
+        }
+        case KEY_OLD:
+                if (strcmp(value, "keep") == 0)
+                        *(int *) field = 0;
+                else if (strcmp(value, "purge") == 0)
+                        *(int *) field = 1;
+                else
+                        return fail(ps, strprintf("old: '%s' is not keep or purge", value));
+                return 1;
+        case KEY_SECONDS:
+        case KEY_MEGABYTES: {
+                unsigned long n;
+                bool secs = k->type == KEY_SECONDS;
+
+                if (parse_number(value, secs ? 1 : 256, secs ? 86400 : 65536, &n) < 0)
+                        return fail(ps, strprintf("%s: '%s' is not a number of %s from %s", name, value,
+                                                  secs ? "seconds" : "MiB", secs ? "1 to 86400" : "256 to 65536"));
+                if (secs)
+                        *(unsigned *) field = (unsigned) n;
+                else
+                        *(int *) field = (int) n;
+                return 1;
+        }
+        case KEY_FIRMWARE: {
+                Firmware f;
+
+                if (firmware_from_string(value, &f) < 0)
+                        return fail(ps, strprintf("firmware: '%s' is not bios or uefi", value));
+                *(int *) field = (int) f;
+                return 1;
+        }
+        }
+        return fail(ps, strprintf("%s: unhandled key", name));
+}
+
+void profile_done(Profile *p) {
+        free(p->path);
+        free(p->name);
+        free(p->image);
+        free(p->kernel);
+        free(p->flavour);
+        free(p->packages);
+        strv_free(p->modules);
+        free(p->source);
+        strv_free(p->build_configs);
+        free(p->expect_kernel);
+        strv_free(p->expect_modules);
+        *p = (Profile) {};
+}
+
+int profile_parse(const char *path, const char *text, Profile *ret, char **ret_error) {
+        _cleanup_(profile_done) Profile p = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1,
+                                               .firmware = -1 };
+        _cleanup_free_ char *dir = NULL;
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+        Parser ps = { .p = &p, .pos = text, .at_line_start = true };
+        int line;
+
+        dir = slash ? strndup(path, slash == path ? 1 : (size_t) (slash - path)) : strdup("");
+        p.path = strdup(path);
+        if (!dir || !p.path)
+                return -ENOMEM;
+        ps.dir = dir;
+        if (strlen(text) != strcspn(text, "\r")) {
+                /* inih would keep the CR in values: say so instead of guessing */
+                *ret_error = strprintf("%s: has DOS line endings (CR LF)", path);
+                return -EINVAL;
+        }
+        /* inih reads lines of at most INI_MAX_LINE bytes and would split a longer one */
+        line = 1;
+        for (const char *l = text; *l; line++) {
+                size_t n = strcspn(l, "\n");
+
+                if (n + 2 > INI_MAX_LINE) {
+                        *ret_error = strprintf("%s:%d: line longer than %d characters", path, line, INI_MAX_LINE - 2);
+                        return *ret_error ? -EINVAL : -ENOMEM;
+                }
+                l += n + (l[n] == '\n');
+        }
+        line = ini_parse_stream(reader, &ps, handler, &ps);
+        if (line != 0) {
+                *ret_error = line < 0 ? strprintf("%s: cannot be parsed", path)
+                           : ps.error && ps.error_line == line
+                                   ? strprintf("%s:%d: %s", path, ps.report_line, ps.error)
+                                   : strprintf("%s:%d: not a [section] or key = value line", path, line);
+                free(ps.error);
+                return *ret_error ? -EINVAL : -ENOMEM;
+        }
+        if (!p.name) {
+                size_t n = strlen(base);
+
+                if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
+                        n -= 5;
+                p.name = strndup(base, n);
+                if (!p.name)
+                        return -ENOMEM;
+        }
+        *ret = p;
+        p = (Profile) {};
+        return 0;
+}

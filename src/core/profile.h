@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "qemuargv.h"
+
+/* An image profile (images/NAME.conf): what one image must end up as, so a
+ * Packer post-processor and the nightly job both say only
+ * `kpin repair IMG --profile images/NAME.conf`. Unset fields are NULL, 0
+ * or -1 (tristates); the command line fills or overrides them. Relative
+ * paths are taken relative to the profile's directory. */
+typedef struct Profile {
+        char *path;             /* as given */
+        char *name;             /* [image] name; default: the file name without .conf */
+        char *image;            /* [image] path: the image the nightly job repairs */
+
+        char *kernel;           /* [kernel] series: 6.1, 6.6 or a release */
+        char *flavour;
+        char *packages;         /* offline .deb directory */
+        int network;            /* tristate */
+        int purge_old;          /* [kernel] old = keep|purge; tristate */
+        int hold;               /* tristate */
+
+        char **modules;         /* [dkms] module (repeatable, or a list) */
+        char *source;
+        char **build_configs;   /* FILE[=GUESTPATH], FILE relative to the profile */
+
+        int boot_test;          /* [boot-test] enabled; tristate */
+        char *expect_kernel;
+        char **expect_modules;
+        unsigned timeout_s;     /* 0: unset */
+        int firmware;           /* -1: unset, else a Firmware */
+        int memory_mb;          /* 0: unset */
+} Profile;
+
+/* Parses text as the profile at path. On a bad line: -EINVAL and
+ * *ret_error = "PATH:LINE: what is wrong". */
+int profile_parse(const char *path, const char *text, Profile *ret, char **ret_error);
+void profile_done(Profile *p);
