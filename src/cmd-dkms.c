@@ -9,25 +9,11 @@
 #include "guest/session.h"
 #include "kpin.h"
 #include "report/json.h"
+#include "report/steps.h"
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/strv.h"
-
-static json_object *str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static int emit(const Context *ctx, json_object *o) {
-        int k = 0;
-
-        if (ctx->report)
-                k = json_write(o, ctx->report);
-        if (k >= 0 && ctx->json)
-                k = json_write(o, "-");
-        json_object_put(o);
-        return k < 0 ? log_fail(KPIN_EXIT_FAILURE, k, "cannot write the report: %m") : 0;
-}
 
 static json_object *header(const char *image) {
         json_object *o = json_object_new_object();
@@ -44,50 +30,19 @@ static json_object *header(const char *image) {
 static int report_build(const Context *ctx, const char *image, const char *target, const DkmsResult *r,
                         double seconds) {
         if (ctx->json || ctx->report) {
-                json_object *o = header(image), *mods = json_object_new_array();
+                json_object *o = header(image);
 
-                if (!o || !mods) {
-                        json_object_put(o);
-                        json_object_put(mods);
+                if (!o)
                         return -ENOMEM;
-                }
-                json_object_object_add(o, "output", str_or_null(target));
-                json_object_object_add(o, "changed", json_object_new_boolean(r->changed));
-                json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
-                for (size_t i = 0; i < r->n_modules; i++) {
-                        const DkmsBuilt *b = &r->modules[i];
-                        json_object *m = json_object_new_object(), *files = json_object_new_array();
-
-                        STRV_FOREACH(f, b->files)
-                                json_object_array_add(files, json_object_new_string(*f));
-                        json_object_object_add(m, "module", json_object_new_string(b->name));
-                        json_object_object_add(m, "version", json_object_new_string(b->version));
-                        json_object_object_add(m, "built_now", json_object_new_boolean(b->built_now));
-                        json_object_object_add(m, "files", files);
-                        json_object_object_add(m, "vermagic", str_or_null(b->vermagic));
-                        json_object_object_add(m, "compression", str_or_null(b->compression));
-                        json_object_object_add(m, "initramfs", json_object_new_boolean(b->initramfs));
-                        json_object_object_add(m, "seconds", json_object_new_double(b->seconds));
-                        json_object_array_add(mods, m);
-                }
-                json_object_object_add(o, "modules", mods);
+                json_object_object_add(o, "output", json_str_or_null(target));
+                dkms_result_to_json(r, o);
                 json_object_object_add(o, "seconds", json_object_new_double(seconds));
-                if (emit(ctx, o) < 0)
+                if (json_emit(o, ctx->json, ctx->report) < 0)
                         return -EIO;
         }
         if (ctx->json)
                 return 0;
-        for (size_t i = 0; i < r->n_modules; i++) {
-                const DkmsBuilt *b = &r->modules[i];
-
-                printf("%s/%s for %s: %s, vermagic verified\n", b->name, b->version, r->kernel,
-                       b->built_now ? "built and installed" : "already installed");
-                STRV_FOREACH(f, b->files)
-                        printf("  %s (compression: %s)\n", *f, b->compression ? b->compression : "none");
-                printf("  vermagic: %s\n", b->vermagic ? b->vermagic : "?");
-                if (b->initramfs)
-                        printf("  initramfs of %s regenerated\n", r->kernel);
-        }
+        dkms_result_print(r, "");
         if (!r->changed && target && !ctx->in_place)
                 printf("%s: nothing changed; copied to %s\n", image, target);
         else if (!r->changed)
@@ -115,14 +70,14 @@ static int report_matrix(const Context *ctx, const char *image, const DkmsCell *
                         json_object_object_add(x, "version", json_object_new_string(c[i].version));
                         json_object_object_add(x, "kernel", json_object_new_string(c[i].kernel));
                         json_object_object_add(x, "status", json_object_new_string(c[i].built ? "built" : "failed"));
-                        json_object_object_add(x, "error", str_or_null(c[i].error));
-                        json_object_object_add(x, "log", str_or_null(c[i].log));
+                        json_object_object_add(x, "error", json_str_or_null(c[i].error));
+                        json_object_object_add(x, "log", json_str_or_null(c[i].log));
                         json_object_object_add(x, "seconds", json_object_new_double(c[i].seconds));
                         json_object_array_add(cells, x);
                 }
                 json_object_object_add(o, "matrix", cells);
                 json_object_object_add(o, "seconds", json_object_new_double(seconds));
-                if (emit(ctx, o) < 0)
+                if (json_emit(o, ctx->json, ctx->report) < 0)
                         return -EIO;
         }
         if (ctx->json)

@@ -766,9 +766,11 @@ int debian_pin(Guest *gu, const GuestState *before, const PinRequest *req, PinRe
                 if (r < 0)
                         return r;
         }
-        r = hold_kernel(gu, res.release, flavour, &res);
-        if (r < 0)
-                return r;
+        if (!req->no_hold) {
+                r = hold_kernel(gu, res.release, flavour, &res);
+                if (r < 0)
+                        return r;
+        }
 
         r = aptpin_kernel_series_text(res.series, res.release, &prefs);
         if (r < 0)

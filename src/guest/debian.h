@@ -30,6 +30,7 @@ typedef struct PinRequest {
         const PkgDir *packages;    /* NULL: only kernels already in the image */
         bool purge_old;            /* remove every other kernel (default: keep them as fallbacks) */
         bool network;              /* the guest's own apt sources, through the appliance's network */
+        bool no_hold;              /* leave dpkg's selections alone (the apt preferences still pin) */
 } PinRequest;
 
 typedef struct PinResult {

@@ -12,8 +12,6 @@
 int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, bool network,
                  Session *s) {
         _cleanup_free_ char *real_image = NULL, *real_out = NULL;
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        bool kvm;
         int r;
 
         *s = (Session) { .image = image };
@@ -22,19 +20,30 @@ int session_open(const char *image, const char *out, bool in_place, AccelMode ac
         real_out = out ? realpath(out, NULL) : NULL;
         if (real_image && real_out && strcmp(real_image, real_out) == 0)
                 in_place = true;
-        s->in_place = in_place;
 
         r = image_check(image, in_place, &s->img);
         if (r < 0)
                 return r;
+        return session_launch(s, image, image, s->img.format, in_place ? NULL : out, in_place, accel, verbosity,
+                              network);
+}
+
+int session_launch(Session *s, const char *name, const char *disk, ImageFormat format, const char *out, bool in_place,
+                   AccelMode accel, int verbosity, bool network) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        bool kvm;
+        int r;
+
+        s->image = name;
+        s->in_place = in_place;
         r = accel_resolve(accel, &kvm);
         if (r < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "probing KVM failed: %m");
-        r = txn_begin(image, s->img.format, in_place ? NULL : out, in_place, &s->txn);
+        r = txn_begin(disk, format, out, in_place, &s->txn);
         if (r < 0)
                 return r;
         r = guest_open(s->txn->overlay, &(GuestOpenOptions) {
-                                                .name = image,
+                                                .name = name,
                                                 .format = IMAGE_FORMAT_QCOW2,
                                                 .readonly = false,
                                                 .kvm = kvm,
@@ -48,19 +57,27 @@ int session_open(const char *image, const char *out, bool in_place, AccelMode ac
                 return r;
         r = guest_inspect(s->gu, &s->before);
         if (r < 0)
-                return log_fail(KPIN_EXIT_FAILURE, r, "%s: inspection failed: %m", image);
+                return log_fail(KPIN_EXIT_FAILURE, r, "%s: inspection failed: %m", name);
         return 0;
+}
+
+int session_close(Session *s) {
+        return guest_close(TAKE_PTR(s->gu));
+}
+
+int session_commit(Session *s, bool changed) {
+        if (!s->txn->target || (s->in_place && !changed))
+                return 0;
+        return txn_commit(s->txn);
 }
 
 int session_finish(Session *s, bool changed) {
         int r;
 
-        r = guest_close(TAKE_PTR(s->gu));
+        r = session_close(s);
         if (r < 0)
                 return r;
-        if (!s->txn->target || (s->in_place && !changed))
-                return 0;
-        return txn_commit(s->txn);
+        return session_commit(s, changed);
 }
 
 void session_done(Session *s) {

@@ -27,9 +27,17 @@ typedef struct Session {
  * inspects. */
 int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, bool network,
                  Session *s);
+/* The same on a disk kpin has already checked or made itself (a repair's
+ * work overlay, for the boot test): no image checks; name is how messages
+ * call it. */
+int session_launch(Session *s, const char *name, const char *disk, ImageFormat format, const char *out, bool in_place,
+                   AccelMode accel, int verbosity, bool network);
 /* Shuts the appliance down cleanly, then commits the overlay: always for
  * -o OUT, in place only if changed, never for scratch. */
 int session_finish(Session *s, bool changed);
+/* The two halves, for a repair that boot-tests the overlay in between. */
+int session_close(Session *s);
+int session_commit(Session *s, bool changed);
 void session_done(Session *s);
 /* Where the result went (NULL for scratch). */
 static inline const char *session_target(const Session *s) {

@@ -19,8 +19,9 @@
 #define TEMP_PREFIX ".kpin-"
 
 /* The temps to remove if a signal ends the run: fixed buffers, because the
- * handler may only call async-signal-safe functions. */
-static char signal_unlink[2][PATH_MAX];
+ * handler may only call async-signal-safe functions. Two per transaction,
+ * and a repair has two at once (its work overlay and the boot test's). */
+static char signal_unlink[4][PATH_MAX];
 
 static volatile pid_t signal_kill_pid;
 static char signal_unlink_extra[5][PATH_MAX]; /* a VM's run directory: files, then the directory */
@@ -39,11 +40,20 @@ static void on_fatal_signal(int sig) {
         raise(sig);
 }
 
-static void guard_path(size_t slot, const char *path) {
+static void guard_path(int slot, const char *path) {
+        if (slot < 0)
+                return;
         if (path && strlen(path) < PATH_MAX)
                 strcpy(signal_unlink[slot], path);
         else
                 signal_unlink[slot][0] = '\0';
+}
+
+static int free_guard_slot(void) {
+        for (size_t i = 0; i < ELEMENTSOF(signal_unlink); i++)
+                if (!signal_unlink[i][0])
+                        return (int) i;
+        return -1;
 }
 
 static void install_signal_guard(void) {
@@ -105,8 +115,8 @@ void txn_free(Txn *t) {
                 unlink(t->overlay);
         if (t->tmp_out)
                 unlink(t->tmp_out);
-        guard_path(0, NULL);
-        guard_path(1, NULL);
+        guard_path(t->guard[0], NULL);
+        guard_path(t->guard[1], NULL);
         free(t->image);
         free(t->target);
         free(t->overlay);
@@ -125,6 +135,7 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                 return -ENOMEM;
         t->format = format;
         t->in_place = in_place;
+        t->guard[0] = t->guard[1] = -1;
         t->image = realpath(image, NULL);
         if (!t->image)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
@@ -159,8 +170,14 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                         return -ENOMEM;
         }
         install_signal_guard();
-        guard_path(0, t->overlay);
-        guard_path(1, t->tmp_out);
+        t->guard[0] = free_guard_slot();
+        guard_path(t->guard[0], t->overlay);
+        if (t->tmp_out) {
+                t->guard[1] = free_guard_slot();
+                guard_path(t->guard[1], t->tmp_out);
+        }
+        if (t->guard[0] < 0 || (t->tmp_out && t->guard[1] < 0))
+                return -EMFILE; /* more transactions at once than kpin ever runs */
 
         {
                 char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2",
@@ -203,7 +220,7 @@ int txn_commit(Txn *t) {
         if (rename(t->tmp_out, t->target) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: cannot move the result into place: %m", t->target);
         t->tmp_out = mfree(t->tmp_out);
-        guard_path(1, NULL);
+        guard_path(t->guard[1], NULL);
         {
                 /* the rename is durable once the directory is */
                 _cleanup_free_ char *copy = strdup(t->target);

@@ -20,6 +20,7 @@ typedef struct Txn {
         char *overlay;    /* work overlay, beside the target */
         char *tmp_out;    /* flattened result before the rename */
         bool in_place;
+        int guard[2];     /* signal-guard slots of overlay and tmp_out, -1 if none */
 } Txn;
 
 /* out NULL and !in_place: a scratch overlay in $TMPDIR (default /var/tmp)

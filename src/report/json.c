@@ -252,3 +252,16 @@ int json_write(json_object *o, const char *path) {
         }
         return 0;
 }
+
+int json_emit(json_object *o, bool to_stdout, const char *report) {
+        int r = 0;
+
+        if (report)
+                r = json_write(o, report);
+        if (r >= 0 && to_stdout)
+                r = json_write(o, "-");
+        json_object_put(o);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_FAILURE, r, "cannot write the report: %m");
+        return 0;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "core/imgfmt.h"
 #include "guest/guest.h"
@@ -13,6 +14,10 @@ int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, co
 
 /* {"kpin": VERSION, "command": ..., "ok": false, "error": {...}} for failed runs. */
 json_object *json_failure(const char *command, int exit_code, const char *message);
+
+/* Writes o to the report file (if any) and to stdout (if asked), then
+ * drops o. Records the failure (log_fail) when it cannot. */
+int json_emit(json_object *o, bool to_stdout, const char *report);
 
 /* Writes o to path atomically (temp + rename), or to stdout if path is "-". */
 int json_write(json_object *o, const char *path);

@@ -30,7 +30,7 @@ int junit_write(const char *path, const char *suite, const JunitCase *cases, siz
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));
         for (size_t i = 0; i < n; i++) {
                 X(xmlTextWriterStartElement(w, BAD_CAST "testcase"));
-                X(xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST "kpin.boot-test"));
+                X(xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST(cases[i].classname ? cases[i].classname : "kpin.boot-test")));
                 X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST cases[i].name));
                 snprintf(num, sizeof(num), "%.3f", cases[i].seconds);
                 X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));

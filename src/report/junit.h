@@ -6,6 +6,7 @@
 
 /* One check of a test run, as a JUnit testcase. */
 typedef struct JunitCase {
+        const char *classname;  /* NULL: kpin.boot-test */
         const char *name;
         bool passed;
         const char *message;    /* why it failed (or NULL) */

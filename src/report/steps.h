@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "guest/debian.h"
+#include "guest/dkms.h"
+
+/* What pin and dkms did, as JSON fields of o and as the human summary:
+ * shared by their own verbs and by repair. */
+void pin_result_to_json(const PinResult *r, json_object *o);
+void pin_result_print(const PinResult *r, const char *target);
+void dkms_result_to_json(const DkmsResult *r, json_object *o);
+void dkms_result_print(const DkmsResult *r, const char *indent);
+
+json_object *json_strv(char * const *l);
+json_object *json_str_or_null(const char *s);
