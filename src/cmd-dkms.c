@@ -42,7 +42,7 @@ static int report_build(const Context *ctx, const char *image, const char *targe
         }
         if (ctx->json)
                 return 0;
-        dkms_result_print(r, "");
+        dkms_result_print(r, "", "");
         if (!r->changed && target && !ctx->in_place)
                 printf("%s: nothing changed; copied to %s\n", image, target);
         else if (!r->changed)

@@ -11,32 +11,6 @@
 #include "shared/log.h"
 #include "shared/strv.h"
 
-/* Options that belong to some verbs only: one bit each. */
-enum {
-        OPT_KERNEL = 1 << 0,
-        OPT_FLAVOUR = 1 << 1,
-        OPT_PACKAGES = 1 << 2,
-        OPT_OUTPUT = 1 << 3,      /* -o, --in-place */
-        OPT_OLD = 1 << 4,         /* --keep-old, --purge-old */
-        OPT_MODULE = 1 << 5,
-        OPT_SOURCE = 1 << 6,
-        OPT_BUILD_CONFIG = 1 << 7,
-        OPT_MATRIX = 1 << 8,
-        OPT_EXPECT_KERNEL = 1 << 9,
-        OPT_EXPECT_MODULE = 1 << 10,
-        OPT_TIMEOUT = 1 << 11,
-        OPT_FIRMWARE = 1 << 12,
-        OPT_MEMORY = 1 << 13,
-        OPT_JUNIT = 1 << 14,
-        OPT_SERIAL_LOG = 1 << 15,
-        OPT_NETWORK = 1 << 16,
-        N_OPT_BITS = 17,
-        OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD | OPT_NETWORK,
-        OPT_DKMS = OPT_KERNEL | OPT_OUTPUT | OPT_MODULE | OPT_SOURCE | OPT_BUILD_CONFIG | OPT_MATRIX | OPT_PACKAGES,
-        OPT_BOOT = OPT_EXPECT_KERNEL | OPT_EXPECT_MODULE | OPT_TIMEOUT | OPT_FIRMWARE | OPT_MEMORY | OPT_JUNIT |
-                   OPT_SERIAL_LOG,
-};
-
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args;
@@ -57,6 +31,9 @@ static const Verb verbs[] = {
         { "boot-test", 1, 1, OPT_BOOT, cmd_boot_test,
           "boot-test IMAGE [--expect-kernel PREFIX] [--expect-module NAME]... [--timeout S]\n"
           "           [--firmware bios|uefi] [--memory MB] [--junit FILE] [--serial-log FILE]" },
+        { "repair", 0, 1, OPT_REPAIR, cmd_repair,
+          "repair [IMAGE] [--profile FILE] [--packer-manifest FILE] [the pin, dkms and boot-test\n"
+          "           options] [--no-boot-test] [--junit FILE] (-o OUT | --in-place)" },
         { "accel", 0, 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]" },
 };
 
@@ -84,6 +61,10 @@ static void help(void) {
                "               and GRUB under QEMU (no network), with a probe that reports the\n"
                "               running kernel, the modules that load and the failed units;\n"
                "               decide as soon as the console says enough\n"
+               "  repair       The whole job in one run: pin, dkms, verify (GRUB boots the\n"
+               "               kernel, the modules are installed for it, dpkg is consistent,\n"
+               "               the kernel is held), boot-test, and only then commit. What to\n"
+               "               do comes from --profile and the command line (which wins)\n"
                "  accel        Say whether kpin will use KVM or TCG here, and why (it boots\n"
                "               a host kernel under KVM and waits for its banner)\n"
                "\nOptions of pin:\n"
@@ -120,6 +101,13 @@ static void help(void) {
                "      --memory MB           VM memory (default 1024)\n"
                "      --junit FILE          One JUnit testcase per check\n"
                "      --serial-log FILE     The whole serial console\n"
+               "\nOptions of repair (and those of pin, dkms and boot-test):\n"
+               "      --profile FILE        An image profile (INI): kernel, modules, boot-test\n"
+               "      --packer-manifest FILE  Repair the artifact of $PACKER_BUILD_NAME in\n"
+               "                            Packer's manifest (IMAGE then goes)\n"
+               "      --no-boot-test        Skip the boot test\n"
+               "      --hold, --no-hold     Hold the kernel packages with dpkg (default) or not\n"
+               "      --junit FILE          One JUnit testcase per step and boot-test check\n"
                "\nGlobal options:\n"
                "      --accel auto|kvm|tcg  Hardware acceleration (auto: try KVM by booting a\n"
                "                            kernel, fall back to TCG with a warning)\n"
@@ -133,7 +121,7 @@ static void help(void) {
                "\nExit status:\n"
                "   0  success\n"
                "   1  internal or unexpected error\n"
-               "   2  usage error\n"
+               "   2  usage error: bad command line, profile or Packer manifest\n"
                "   3  image file missing or unreadable\n"
                "   4  not a disk image, corrupt or truncated, or an unsafe backing file\n"
                "   5  image in use: another process has it open for writing\n"
@@ -147,7 +135,10 @@ static void help(void) {
                "  KPIN_PROBE_KERNEL  kernel the KVM probe boots (default: newest /boot/vmlinuz-*)\n"
                "  KPIN_QEMU          QEMU binary for the KVM probe and boot tests\n"
                "                     (default: qemu-system-x86_64)\n"
-               "  LIBGUESTFS_*       libguestfs settings (LIBGUESTFS_BACKEND, ...)\n");
+               "  PACKER_BUILD_NAME, PACKER_RUN_UUID  set by Packer; read by --packer-manifest\n"
+               "  TMPDIR             throw-away overlays and VM sockets (default /var/tmp)\n"
+               "  LIBGUESTFS_*       libguestfs settings (LIBGUESTFS_BACKEND, ...)\n"
+               "\nSee kpin(1) for profiles, Packer and the nightly job.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -180,6 +171,11 @@ enum {
         ARG_JUNIT,
         ARG_SERIAL_LOG,
         ARG_NETWORK,
+        ARG_PROFILE,
+        ARG_PACKER_MANIFEST,
+        ARG_NO_BOOT_TEST,
+        ARG_HOLD,
+        ARG_NO_HOLD,
 };
 
 static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, unsigned *ret_used,
@@ -211,6 +207,11 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 { "junit", required_argument, NULL, ARG_JUNIT },
                 { "serial-log", required_argument, NULL, ARG_SERIAL_LOG },
                 { "network", no_argument, NULL, ARG_NETWORK },
+                { "profile", required_argument, NULL, ARG_PROFILE },
+                { "packer-manifest", required_argument, NULL, ARG_PACKER_MANIFEST },
+                { "no-boot-test", no_argument, NULL, ARG_NO_BOOT_TEST },
+                { "hold", no_argument, NULL, ARG_HOLD },
+                { "no-hold", no_argument, NULL, ARG_NO_HOLD },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
@@ -314,6 +315,22 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                         ctx->network = true;
                         used |= OPT_NETWORK;
                         break;
+                case ARG_PROFILE:
+                        ctx->profile = optarg;
+                        used |= OPT_PROFILE;
+                        break;
+                case ARG_PACKER_MANIFEST:
+                        ctx->packer_manifest = optarg;
+                        used |= OPT_PACKER_MANIFEST;
+                        break;
+                case ARG_NO_BOOT_TEST:
+                        used |= OPT_NO_BOOT_TEST;
+                        break;
+                case ARG_HOLD:
+                case ARG_NO_HOLD:
+                        ctx->hold = c == ARG_HOLD;
+                        used |= OPT_HOLD;
+                        break;
                 case 1: /* positional, in order */
                         r = strv_extend(&args, optarg);
                         if (r < 0)
@@ -356,7 +373,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                                 opt_names[b] = c == 'o' ? "-o" : idx >= 0 ? options[idx].name : "?";
         }
         *ret_args = TAKE_PTR(args);
-        *ret_used = used;
+        *ret_used = ctx->used = used;
         return 0;
 }
 

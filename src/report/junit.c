@@ -7,14 +7,16 @@
 
 int junit_write(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds) {
         xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
-        size_t failures = 0;
+        size_t failures = 0, skipped = 0;
         char num[64];
         int ok = 0;
 
         if (!w)
                 return -EIO;
-        for (size_t i = 0; i < n; i++)
-                failures += !cases[i].passed;
+        for (size_t i = 0; i < n; i++) {
+                skipped += cases[i].skipped;
+                failures += !cases[i].passed && !cases[i].skipped;
+        }
         (void) xmlTextWriterSetIndent(w, 1);
 #define X(call) ok = ok < 0 ? ok : (call)
         X(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
@@ -26,6 +28,8 @@ int junit_write(const char *path, const char *suite, const JunitCase *cases, siz
         snprintf(num, sizeof(num), "%zu", failures);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST num));
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0"));
+        snprintf(num, sizeof(num), "%zu", skipped);
+        X(xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST num));
         snprintf(num, sizeof(num), "%.3f", seconds);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));
         for (size_t i = 0; i < n; i++) {
@@ -34,7 +38,12 @@ int junit_write(const char *path, const char *suite, const JunitCase *cases, siz
                 X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST cases[i].name));
                 snprintf(num, sizeof(num), "%.3f", cases[i].seconds);
                 X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));
-                if (!cases[i].passed) {
+                if (cases[i].skipped) {
+                        X(xmlTextWriterStartElement(w, BAD_CAST "skipped"));
+                        if (cases[i].message)
+                                X(xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST cases[i].message));
+                        X(xmlTextWriterEndElement(w));
+                } else if (!cases[i].passed) {
                         X(xmlTextWriterStartElement(w, BAD_CAST "failure"));
                         X(xmlTextWriterWriteAttribute(w, BAD_CAST "message",
                                                       BAD_CAST(cases[i].message ? cases[i].message : "failed")));

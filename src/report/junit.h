@@ -9,7 +9,8 @@ typedef struct JunitCase {
         const char *classname;  /* NULL: kpin.boot-test */
         const char *name;
         bool passed;
-        const char *message;    /* why it failed (or NULL) */
+        bool skipped;           /* not run (an earlier step failed) */
+        const char *message;    /* why it failed or was skipped (or NULL) */
         const char *details;    /* failure body, e.g. the console's last lines */
         double seconds;
 } JunitCase;

@@ -78,11 +78,11 @@ void dkms_result_to_json(const DkmsResult *r, json_object *o) {
         json_object_object_add(o, "modules", mods);
 }
 
-void dkms_result_print(const DkmsResult *r, const char *indent) {
+void dkms_result_print(const DkmsResult *r, const char *first, const char *indent) {
         for (size_t i = 0; i < r->n_modules; i++) {
                 const DkmsBuilt *b = &r->modules[i];
 
-                printf("%s%s/%s for %s: %s, vermagic verified\n", indent, b->name, b->version, r->kernel,
+                printf("%s%s/%s for %s: %s, vermagic verified\n", first, b->name, b->version, r->kernel,
                        b->built_now ? "built and installed" : "already installed");
                 STRV_FOREACH(f, b->files)
                         printf("%s  %s (compression: %s)\n", indent, *f, b->compression ? b->compression : "none");
