@@ -1,0 +1,56 @@
+#!/bin/bash
+# Packer: Debian's real packer runs the template in packer/ with the file
+# source handing over the broken trixie image; its shell-local
+# post-processor runs kpin repair, which finds the artifact in the manifest
+# and repairs it in place. A failing repair fails the build.
+. "$(dirname "$0")/lib.sh"
+
+TRIXIE=$(fixture trixie) || exit 1
+PKGDIR=$(fixture pkgdir-6.1) || exit 1
+before=$(checksum "$TRIXIE")
+mkdir profiles out
+cp "$ROOT/images/demo.conf" profiles/hpc-compute.conf
+# Packer's own colour codes and plugin chatter stay out of the assertions
+export PACKER_NO_COLOR=1 CHECKPOINT_DISABLE=1
+
+packer_build() {
+	packer build -only=file.hpc-compute -var compute_image="$TRIXIE" -var output_dir="$TRASH/out" \
+		-var profile_dir="$TRASH/profiles" -var kpin="$KPIN_BIN" \
+		-var kpin_args="--packages $PKGDIR $*" "$ROOT/packer" >packer.log 2>&1
+}
+
+rc=0
+packer_build || rc=$?
+
+test_expect_success 'packer build succeeds with kpin as its shell-local post-processor' '
+	test "$rc" = 0 || { tail -n 30 packer.log; exit 1; } &&
+	grep -q "Running post-processor:.*(type shell-local)" packer.log &&
+	jq -e ".builds[-1].name == \"hpc-compute\" and .builds[-1].files[0].name == \"$TRASH/out/hpc-compute.qcow2\"" out/manifest.json
+'
+
+test_expect_success 'kpin found the artifact in the manifest and repaired it in place' '
+	jq -e ".ok and .changed and .image == \"$TRASH/out/hpc-compute.qcow2\" and .output == \"$TRASH/out/hpc-compute.qcow2\"" out/hpc-compute-kpin.json &&
+	jq -e "[.steps[] | select(.ok) | .name] == [\"open\", \"pin\", \"dkms\", \"verify\", \"boot-test\", \"commit\"]" out/hpc-compute-kpin.json &&
+	xmllint --noout out/hpc-compute-kpin.xml &&
+	test "$(xmllint --xpath "string(//testsuite/@failures)" out/hpc-compute-kpin.xml)" = 0
+'
+
+run_kpin --accel tcg inspect --json out/hpc-compute.qcow2
+
+test_expect_success 'the artifact now boots 6.1 with the canary built for it; the input is untouched' '
+	test_must_be 0 &&
+	K=$(jq -r .kernel out/hpc-compute-kpin.json) &&
+	jq -e ".grub.kernel == \"$K\" and (.grub.kernel | startswith(\"6.1.0-\"))" out &&
+	jq -e "[.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\") | .status] == [\"installed\"]" out &&
+	test "$(checksum "$TRIXIE")" = "$before"
+'
+
+test_expect_success 'a repair that fails fails the packer build, with kpin'"'"'s one-line error' '
+	rm -rf out && mkdir out && rc=0 &&
+	packer_build --kernel 9.9 || rc=$? &&
+	test "$rc" != 0 &&
+	grep -q "kpin: .*hpc-compute.qcow2: no Linux 9.9 kernel of flavour cloud-amd64" packer.log &&
+	grep -q "Script exited with non-zero exit status: 7" packer.log
+'
+
+test_done
