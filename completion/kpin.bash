@@ -1,0 +1,59 @@
+# bash completion for kpin(1): verbs, each verb's options, and the files
+# options take (images, profiles, package directories).
+_kpin() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= verb= i w
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local verbs="inspect pin dkms boot-test repair accel"
+	local global="--accel --json --report --verbose --quiet --help --version -v -q -x"
+	local pin="--kernel --flavour --packages --network --output -o --in-place --keep-old --purge-old"
+	local dkms="--module --source --build-config --kernel --output -o --in-place --matrix --packages"
+	local boot="--expect-kernel --expect-module --timeout --firmware --memory --junit --serial-log"
+	local repair="$pin --module --source --build-config $boot --profile --packer-manifest --no-boot-test --hold --no-hold"
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case " $verbs " in *" $w "*) verb=$w; break ;; esac
+	done
+
+	case $prev in
+	--accel) mapfile -t COMPREPLY < <(compgen -W "auto kvm tcg" -- "$cur"); return ;;
+	--firmware) mapfile -t COMPREPLY < <(compgen -W "bios uefi" -- "$cur"); return ;;
+	--kernel) mapfile -t COMPREPLY < <(compgen -W "6.1 6.6" -- "$cur"); return ;;
+	--packages | --source) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+	--profile)
+		mapfile -t COMPREPLY < <(compgen -f -X '!*.conf' -- "$cur"; compgen -d -- "$cur"
+			[ -n "$cur" ] || compgen -G "/etc/kpin/images/*.conf"; compgen -G "/usr/share/kpin/images/*.conf")
+		compopt -o filenames 2>/dev/null
+		return ;;
+	--packer-manifest) mapfile -t COMPREPLY < <(compgen -f -X '!*.json' -- "$cur"; compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+	--report | --junit | --serial-log | --build-config | -o | --output)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+	--module | --expect-module | --expect-kernel | --flavour | --timeout | --memory) return ;;
+	esac
+
+	if [ -z "$verb" ]; then
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "$global" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur")
+		fi
+		return
+	fi
+	if [[ $cur == -* ]]; then
+		local opts=
+		case $verb in
+		pin) opts=$pin ;;
+		dkms) opts=$dkms ;;
+		boot-test) opts=$boot ;;
+		repair) opts=$repair ;;
+		esac
+		mapfile -t COMPREPLY < <(compgen -W "$opts $global" -- "$cur")
+		return
+	fi
+	[ "$verb" = accel ] && return
+	# IMAGE: disk images and directories to walk into
+	mapfile -t COMPREPLY < <(compgen -f -X '!*.@(qcow2|img|raw)' -- "$cur"; compgen -d -- "$cur")
+	compopt -o filenames 2>/dev/null
+}
+shopt -s extglob
+complete -F _kpin kpin
