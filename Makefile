@@ -2,6 +2,9 @@
 PACKAGE_VERSION := 0.1.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 
 PKGS := libguestfs json-c libxml-2.0 zlib liblzma libzstd inih
@@ -26,7 +29,7 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_NAMES := $(UNIT_SRC:tests/unit/%.c=%)
 
 B := build
-.PHONY: all check check-all check-unit check-integration demo install clean deps
+.PHONY: all check check-all check-unit check-integration demo install clean deps deb
 
 all: $(B)/kpin
 
@@ -59,16 +62,17 @@ check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN)
 
 # The main job on the built-in demo image: the trixie fixture (kernel 6.12,
 # canary DKMS module failing), built on first use and cached: inspect it,
-# pin Debian 12's 6.1 kernel into a copy from the offline package
-# directory, verify the canary module for it, and boot-test the result.
+# then `kpin repair` it with the demo profile into a copy: pin Debian 12's
+# 6.1 kernel from the offline package directory, build and verify the canary
+# for it, check GRUB, boot-test it under QEMU, commit, report.
 DEMO_OUT := $(B)/demo-hpc-compute.qcow2
 demo: deps
 	$(MAKE) all
 	$(B)/kpin inspect "$$(tests/fixtures/fixture trixie)"
-	$(B)/kpin pin "$$(tests/fixtures/fixture trixie)" --kernel 6.1 \
-		--packages "$$(tests/fixtures/fixture pkgdir-6.1)" -o $(DEMO_OUT)
-	$(B)/kpin dkms $(DEMO_OUT) --module kpin-canary --in-place
-	$(B)/kpin boot-test $(DEMO_OUT) --expect-kernel 6.1 --expect-module canary
+	$(B)/kpin repair "$$(tests/fixtures/fixture trixie)" --profile images/demo.conf \
+		--packages "$$(tests/fixtures/fixture pkgdir-6.1)" -o $(DEMO_OUT) \
+		--report $(B)/demo-report.json --junit $(B)/demo-junit.xml
+	@echo "report: $(B)/demo-report.json (JSON), $(B)/demo-junit.xml (JUnit); image: $(DEMO_OUT)"
 
 check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 	tests/run unit
@@ -76,8 +80,23 @@ check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 check-integration: $(B)/kpin $(B)/asan/kpin
 	tests/run integration
 
+# The binary, the nightly job, the man page, bash completion and the example profiles.
 install: $(B)/kpin
 	install -D -m 0755 $(B)/kpin $(DESTDIR)$(BINDIR)/kpin
+	install -D -m 0755 contrib/kpin-nightly $(DESTDIR)$(BINDIR)/kpin-nightly
+	install -D -m 0644 man/kpin.1 $(DESTDIR)$(MANDIR)/man1/kpin.1
+	install -D -m 0644 completion/kpin.bash $(DESTDIR)$(BASHCOMPDIR)/kpin
+	install -d $(DESTDIR)$(DATADIR)/kpin/images
+	install -m 0644 images/*.conf $(DESTDIR)$(DATADIR)/kpin/images/
+
+# The Debian package, built from a copy of the tracked tree (dpkg-buildpackage
+# writes beside the source): build/deb/kpin_$(PACKAGE_VERSION)_amd64.deb.
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/kpin-$(PACKAGE_VERSION)
+	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(B)/deb/kpin-$(PACKAGE_VERSION)
+	cd $(B)/deb/kpin-$(PACKAGE_VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	@ls $(B)/deb/*.deb
 
 clean:
 	rm -rf $(B)
@@ -85,7 +104,8 @@ clean:
 # Debian packages for building, testing and running (no-op when present).
 DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-amd64 \
 	libjson-c-dev libxml2-dev zlib1g-dev liblzma-dev libzstd-dev libinih-dev libcmocka-dev \
-	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils
+	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils \
+	packer debhelper
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \

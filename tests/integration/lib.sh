@@ -109,6 +109,27 @@ pinned_trixie() {
 	echo "$img"
 }
 
+# repaired_trixie: the trixie fixture repaired by `kpin repair` with the
+# demo profile (6.1 from pkgdir-6.1, the canary built, boot-tested), as
+# `make demo` does it (read-only). Its stdout, stderr, --report JSON and
+# JUnit sit beside it as repaired-trixie.{out,err,json,xml}.
+repaired_trixie() {
+	local img=$SHARED/repaired-trixie.qcow2 trixie pkgdir
+	if [ ! -e "$img" ]; then
+		trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
+		if ! kpin repair "$trixie" --profile "$ROOT/images/demo.conf" --packages "$pkgdir" -o "$img" \
+			--report "$SHARED/repaired-trixie.json" --junit "$SHARED/repaired-trixie.xml" \
+			>"$SHARED/repaired-trixie.out" 2>"$SHARED/repaired-trixie.err"; then
+			echo "repairing the trixie fixture failed:" >&2
+			cat "$SHARED/repaired-trixie.err" >&2
+			rm -f "$img"
+			return 1
+		fi
+		chmod a-w "$img"
+	fi
+	echo "$img"
+}
+
 # boot_serial IMAGE LOG PATTERN [SECONDS]: boots a throw-away overlay of
 # IMAGE under QEMU (TCG, no network, serial console to LOG) until LOG
 # matches PATTERN (extended regex) or SECONDS (default 240) pass; then stops

@@ -1,0 +1,97 @@
+#!/bin/bash
+# repair: the whole job on the broken cluster image in one run, driven by the
+# demo profile: pin 6.1, build the canary for it, verify, boot-test, commit.
+# Then: the command line beats the profile, a second run changes nothing,
+# and a failed boot test commits nothing.
+. "$(dirname "$0")/lib.sh"
+
+TRIXIE=$(fixture trixie) || exit 1
+before=$(checksum "$TRIXIE")
+REPAIRED=$(repaired_trixie) || exit 1
+J=$SHARED/repaired-trixie.json
+X=$SHARED/repaired-trixie.xml
+O=$SHARED/repaired-trixie.out
+
+test_expect_success 'repair succeeds: every step ran and passed, in order' '
+	jq -e ".ok and .changed and .command == \"repair\" and .failed_step == null" "$J" &&
+	jq -e "[.steps[] | .name] == [\"open\", \"pin\", \"dkms\", \"verify\", \"boot-test\", \"commit\"]" "$J" &&
+	jq -e "[.steps[] | select(.ok and .seconds > 0)] | length == 6" "$J" &&
+	jq -e ".output == \"$REPAIRED\" and .profile == \"$ROOT/images/demo.conf\"" "$J" &&
+	jq -e ".kernel | test(\"^6\\\\.1\\\\.0-[0-9]+-cloud-amd64$\")" "$J"
+'
+
+test_expect_success 'the report has the state before and after: kernels, GRUB, holds, DKMS' '
+	K=$(jq -r .kernel "$J") &&
+	jq -e ".before.grub.kernel | startswith(\"6.12.\")" "$J" &&
+	jq -e ".before.holds == [] and ([.before.kernels[].release] | index(\"$K\") == null)" "$J" &&
+	jq -e "[.before.dkms[] | select(.module == \"kpin-canary\") | .kernels[].status] == [\"failed\"]" "$J" &&
+	jq -e ".after.grub.kernel == \"$K\" and ([.after.kernels[].release] | index(\"$K\") != null)" "$J" &&
+	jq -e "[.after.holds[].package] | index(\"linux-image-$K\") != null" "$J" &&
+	jq -e "[.after.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\") | .status] == [\"installed\"]" "$J" &&
+	jq -e ".after.broken_packages == []" "$J"
+'
+
+test_expect_success 'pin, dkms and the boot test say what they did' '
+	K=$(jq -r .kernel "$J") &&
+	jq -e ".pin.changed and .pin.grub.boots_after == \"$K\" and (.pin.installed | length) > 2" "$J" &&
+	jq -e ".dkms.kernel == \"$K\" and .dkms.modules[0].module == \"kpin-canary\" and .dkms.modules[0].vermagic != null" "$J" &&
+	jq -e ".dkms.modules[0].vermagic | startswith(\"$K \")" "$J" &&
+	jq -e ".boot_test.ok and .boot_test.kernel == \"$K\" and .boot_test.expected_kernel == \"6.1\"" "$J" &&
+	jq -e "[.boot_test.checks[] | select(.passed) | .name] == [\"boots\", \"kernel 6.1\", \"module canary loads\", \"no failed units\"]" "$J"
+'
+
+test_expect_success 'the JUnit file: the steps and the boot checks, none failed' '
+	xmllint --noout "$X" &&
+	test "$(xmllint --xpath "string(//testsuite/@name)" "$X")" = "kpin repair demo-hpc-compute" &&
+	test "$(xmllint --xpath "string(//testsuite/@failures)" "$X")" = 0 &&
+	test "$(xmllint --xpath "count(//testcase[@classname=\"kpin.repair\"])" "$X")" = 5 &&
+	test "$(xmllint --xpath "count(//testcase[@classname=\"kpin.boot-test\"])" "$X")" = 4 &&
+	test "$(xmllint --xpath "count(//testcase[@name=\"module canary loads\"])" "$X")" = 1
+'
+
+test_expect_success 'the human summary: pinned, the module, the boot test, the steps' '
+	grep -qE "^pinned 6\.1\.0-[0-9]+-cloud-amd64 \(Linux 6\.1\) -> $REPAIRED$" "$O" &&
+	grep -qE "^  dkms: +kpin-canary/1\.0 for 6\.1\.0-.*vermagic verified$" "$O" &&
+	grep -qE "^  boot-test .*: PASS \(6\.1\.0-" "$O" &&
+	grep -qE "^    ok +module canary loads$" "$O" &&
+	grep -qE "^  steps: +open [0-9]+s pin [0-9]+s dkms [0-9]+s verify [0-9]+s boot-test [0-9]+s commit [0-9]+s$" "$O" &&
+	grep -qE "^  took [0-9]+ s \(profile demo-hpc-compute\)$" "$O" &&
+	! grep -v "^kpin: warning: KVM" "$SHARED/repaired-trixie.err"
+'
+
+test_expect_success 'the original is byte-identical and no temporary is left' '
+	test "$(checksum "$TRIXIE")" = "$before" &&
+	test -z "$(ls -A "$SHARED" | grep "^\.kpin-")" &&
+	test -z "$(ls -A "${TMPDIR:-/var/tmp}" | grep "^\.kpin-$$")"
+'
+
+cp "$REPAIRED" again.qcow2 && chmod u+w again.qcow2
+
+test_expect_success 'again on its own output, in place, without the boot test: nothing changed, not rewritten' '
+	stamp=$(stat -c "%i %Y %s" again.qcow2) && sum=$(checksum again.qcow2) &&
+	run_kpin repair again.qcow2 --profile "$ROOT/images/demo.conf" --in-place --no-boot-test --json &&
+	test_must_be 0 &&
+	jq -e ".ok and (.changed | not) and .boot_test == null" out &&
+	jq -e "[.steps[].name] == [\"open\", \"pin\", \"dkms\", \"verify\", \"commit\"]" out &&
+	jq -e ".dkms.modules[0].built_now == false" out &&
+	test "$(stat -c "%i %Y %s" again.qcow2)" = "$stamp" &&
+	test "$(checksum again.qcow2)" = "$sum"
+'
+
+test_expect_success 'a failed boot test commits nothing: exit 10, the image byte-identical, the report says where' '
+	sum=$(checksum again.qcow2) &&
+	run_kpin repair again.qcow2 --profile "$ROOT/images/demo.conf" --in-place --expect-module nosuchmodule \
+		--purge-old --report fail.json --junit fail.xml &&
+	test_must_be 10 &&
+	test_one_line_error "again.qcow2: boot test failed: modprobe nosuchmodule failed in the guest" &&
+	test "$(checksum again.qcow2)" = "$sum" &&
+	jq -e ".ok == false and .failed_step == \"boot-test\" and .error.exit_code == 10 and .error.class == \"boot-test\"" fail.json &&
+	jq -e "[.steps[] | select(.ok | not) | .name] == [\"boot-test\"] and ([.steps[].name] | index(\"commit\") == null)" fail.json &&
+	jq -e "(.pin.purged | length) > 0 and .changed == false" fail.json &&
+	test "$(xmllint --xpath "string(//testcase[@name=\"module nosuchmodule loads\"]/failure/@message)" fail.xml)" = \
+		"modprobe nosuchmodule failed in the guest" &&
+	test "$(xmllint --xpath "count(//testcase[@name=\"commit\"]/skipped)" fail.xml)" = 1 &&
+	test -z "$(ls -A . | grep "^\.kpin-")"
+'
+
+test_done
