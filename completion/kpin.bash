@@ -4,7 +4,7 @@ _kpin() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= verb= i w
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local verbs="inspect pin dkms boot-test repair accel"
-	local global="--accel --json --report --verbose --quiet --help --version -v -q -x"
+	local global="--accel --json --report --allow-backing --verbose --quiet --help --version -v -q -x"
 	local pin="--kernel --flavour --packages --network --output -o --in-place --keep-old --purge-old"
 	local dkms="--module --source --build-config --kernel --output -o --in-place --matrix --packages"
 	local boot="--expect-kernel --expect-module --timeout --firmware --memory --junit --serial-log"
@@ -26,7 +26,7 @@ _kpin() {
 		compopt -o filenames 2>/dev/null
 		return ;;
 	--packer-manifest) mapfile -t COMPREPLY < <(compgen -f -X '!*.json' -- "$cur"; compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
-	--report | --junit | --serial-log | --build-config | -o | --output)
+	--report | --junit | --serial-log | --build-config | --allow-backing | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
 	--module | --expect-module | --expect-kernel | --flavour | --timeout | --memory) return ;;
 	esac

@@ -18,7 +18,7 @@ int cmd_boot_test(Context *ctx, char **args) {
         const char *image = args[0];
         int r;
 
-        r = image_check(image, false, &img);
+        r = image_check(image, false, ctx->allow_backing, &img);
         if (r < 0)
                 return r;
         r = boot_test_run(image, img.format, &(BootTestRequest) {

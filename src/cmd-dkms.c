@@ -123,7 +123,7 @@ int cmd_dkms(Context *ctx, char **args) {
                                         "--in-place, --source, --build-config or --kernel");
                 if (ctx->packages && (r = pkgdir_load(ctx->packages, &pkgdir)) < 0)
                         return r;
-                r = session_open(image, NULL, false, ctx->accel, ctx->verbosity, false, &ss);
+                r = session_open(image, &(SessionOptions) { .out = NULL, .in_place = false, .accel = ctx->accel, .verbosity = ctx->verbosity, .network = false, .allow_backing = ctx->allow_backing }, &ss);
                 if (r < 0)
                         return r;
                 r = dkms_matrix(ss.gu, ss.before, ctx->modules ? ctx->modules[0] : NULL, pkgdir, &cells, &n);
@@ -145,7 +145,7 @@ int cmd_dkms(Context *ctx, char **args) {
         {
                 _cleanup_(dkms_result_done) DkmsResult res = {};
 
-                r = session_open(image, ctx->output, ctx->in_place, ctx->accel, ctx->verbosity, false, &ss);
+                r = session_open(image, &(SessionOptions) { .out = ctx->output, .in_place = ctx->in_place, .accel = ctx->accel, .verbosity = ctx->verbosity, .network = false, .allow_backing = ctx->allow_backing }, &ss);
                 if (r < 0)
                         return r;
                 r = dkms_step(ss.gu, ss.before,

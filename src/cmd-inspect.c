@@ -91,7 +91,7 @@ int cmd_inspect(Context *ctx, char **args) {
         bool kvm;
         int r;
 
-        r = image_check(image, false, &img);
+        r = image_check(image, false, ctx->allow_backing, &img);
         if (r < 0)
                 return r;
         r = accel_resolve(ctx->accel, &kvm);

@@ -63,7 +63,7 @@ int cmd_pin(Context *ctx, char **args) {
                 if (r < 0)
                         return r;
         }
-        r = session_open(image, ctx->output, ctx->in_place, ctx->accel, ctx->verbosity, ctx->network, &ss);
+        r = session_open(image, &(SessionOptions) { .out = ctx->output, .in_place = ctx->in_place, .accel = ctx->accel, .verbosity = ctx->verbosity, .network = ctx->network, .allow_backing = ctx->allow_backing }, &ss);
         if (r < 0)
                 return r;
         r = debian_pin(ss.gu, ss.before, &(PinRequest) {

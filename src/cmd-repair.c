@@ -273,7 +273,7 @@ static int run_steps(const Context *ctx, const Plan *pl, PkgDir *pkgdir, Session
         int r;
 
         step_begin(rp, "open");
-        r = session_open(pl->image, ctx->output, ctx->in_place, ctx->accel, ctx->verbosity, pl->network, ss);
+        r = session_open(pl->image, &(SessionOptions) { .out = ctx->output, .in_place = ctx->in_place, .accel = ctx->accel, .verbosity = ctx->verbosity, .network = pl->network, .allow_backing = ctx->allow_backing }, ss);
         if (r >= 0)
                 r = state_json(ss, ss->before, &rp->before);
         if (step_end(rp, r) < 0)

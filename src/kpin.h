@@ -47,6 +47,7 @@ typedef struct Context {
         const char *verb;
         bool reported;        /* the verb wrote its own JSON result, even for a failure */
         unsigned used;        /* the OPT_* bits the command line gave */
+        char **allow_backing; /* --allow-backing: backing files trusted outside the image's directory */
 
         /* pin */
         const char *kernel;

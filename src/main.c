@@ -113,6 +113,8 @@ static void help(void) {
                "                            kernel, fall back to TCG with a warning)\n"
                "      --json                Print the result as JSON on stdout\n"
                "      --report FILE         Also write the JSON result to FILE\n"
+               "      --allow-backing PATH  Trust this backing file outside the image's\n"
+               "                            directory (repeatable; refused otherwise)\n"
                "  -v, --verbose             More detail on stderr\n"
                "  -x                        Trace libguestfs calls\n"
                "  -q, --quiet               Only errors on stderr\n"
@@ -176,6 +178,7 @@ enum {
         ARG_NO_BOOT_TEST,
         ARG_HOLD,
         ARG_NO_HOLD,
+        ARG_ALLOW_BACKING,
 };
 
 static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, unsigned *ret_used,
@@ -212,6 +215,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 { "no-boot-test", no_argument, NULL, ARG_NO_BOOT_TEST },
                 { "hold", no_argument, NULL, ARG_HOLD },
                 { "no-hold", no_argument, NULL, ARG_NO_HOLD },
+                { "allow-backing", required_argument, NULL, ARG_ALLOW_BACKING },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
@@ -336,6 +340,11 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                         if (r < 0)
                                 return r;
                         break;
+                case ARG_ALLOW_BACKING:
+                        r = strv_extend(&ctx->allow_backing, optarg);
+                        if (r < 0)
+                                return r;
+                        break;
                 case ARG_ACCEL:
                         if (accel_mode_from_string(optarg, &ctx->accel) < 0)
                                 return usage_error("--accel takes auto, kvm or tcg, not '%s'", optarg);
@@ -381,6 +390,7 @@ static void context_done(Context *c) {
         strv_free(c->modules);
         strv_free(c->build_configs);
         strv_free(c->expect_modules);
+        strv_free(c->allow_backing);
 }
 
 int main(int argc, char **argv) {

@@ -18,6 +18,8 @@
 #define QCOW2_INCOMPAT_EXTL2 (1ULL << 4)
 #define QCOW2_MAX_L1_ENTRIES (32U * 1024 * 1024)
 #define QCOW2_MAX_BACKING_NAME 1023
+#define QCOW2_EXT_BACKING_FORMAT 0xe2792acaU
+#define QCOW2_MAX_EXTENSIONS 64
 
 static uint32_t be32(const unsigned char *p) {
         return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
@@ -33,6 +35,7 @@ const char *image_format_to_string(ImageFormat f) {
 
 void image_info_done(ImageInfo *i) {
         free(i->backing_file);
+        free(i->backing_format);
         *i = (ImageInfo) {};
 }
 
@@ -90,10 +93,48 @@ static int check_l2(ImageReadFn read_fn, void *userdata, uint64_t l2_off, unsign
         return 0;
 }
 
+/* The header extensions between the header and end: the backing file's
+ * format, if the image records it ("qcow2", "raw"). */
+static int read_backing_format(ImageReadFn read_fn, void *userdata, uint64_t off, uint64_t end, char **ret,
+                               char **ret_why) {
+        for (unsigned n = 0; n < QCOW2_MAX_EXTENSIONS && off + 8 <= end; n++) {
+                unsigned char e[8];
+                uint32_t type, len;
+                int r;
+
+                r = read_fn(userdata, off, e, sizeof(e));
+                if (r < 0)
+                        return why(ret_why, -EBADMSG, "cannot read the qcow2 header extensions");
+                type = be32(e);
+                len = be32(e + 4);
+                if (type == 0)
+                        break;
+                if (len > end - off - 8)
+                        return why(ret_why, -EBADMSG, "corrupt qcow2 header: extension 0x%x runs past the header",
+                                   (unsigned) type);
+                if (type == QCOW2_EXT_BACKING_FORMAT) {
+                        char fmt[17];
+
+                        if (len == 0 || len >= sizeof(fmt))
+                                return why(ret_why, -EBADMSG, "corrupt qcow2 header: bad backing format");
+                        r = read_fn(userdata, off + 8, fmt, len);
+                        if (r < 0)
+                                return why(ret_why, -EBADMSG, "cannot read the backing format");
+                        fmt[len] = '\0';
+                        if (strlen(fmt) != len)
+                                return why(ret_why, -EBADMSG, "corrupt qcow2 header: backing format has a NUL byte");
+                        *ret = strdup(fmt);
+                        return *ret ? 0 : -ENOMEM;
+                }
+                off += 8 + (((uint64_t) len + 7) & ~7ULL);
+        }
+        return 0;
+}
+
 static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_size,
                           const unsigned char *h, ImageInfo *ret, char **ret_why) {
         _cleanup_free_ unsigned char *l1 = NULL, *l2 = NULL, *rt = NULL;
-        _cleanup_free_ char *backing = NULL;
+        _cleanup_free_ char *backing = NULL, *backing_format = NULL;
         uint64_t incompat = 0, cluster, l1_off, rt_off, bk_off, max_l1_bytes;
         unsigned version, cluster_bits, entry_size = 8;
         uint32_t l1_size, rt_clusters, bk_size;
@@ -139,6 +180,13 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
                 backing[bk_size] = '\0';
                 if (strlen(backing) != bk_size)
                         return why(ret_why, -EBADMSG, "corrupt qcow2 header: backing file name has a NUL byte");
+                /* extensions sit in the first cluster, before the name */
+                if (version == 3 && (be32(h + 100) < 104 || be32(h + 100) >= cluster))
+                        return why(ret_why, -EBADMSG, "corrupt qcow2 header: header length %u", be32(h + 100));
+                r = read_backing_format(read_fn, userdata, version == 3 ? be32(h + 100) : 72,
+                                        bk_off < cluster ? bk_off : cluster, &backing_format, ret_why);
+                if (r < 0)
+                        return r;
         }
 
         l1_size = be32(h + 36);
@@ -201,6 +249,7 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
                 .virtual_size = be64(h + 24),
                 .qcow2_version = version,
                 .backing_file = TAKE_PTR(backing),
+                .backing_format = TAKE_PTR(backing_format),
                 .dirty = incompat & QCOW2_INCOMPAT_DIRTY,
         };
         return 0;

@@ -17,6 +17,7 @@ typedef struct ImageInfo {
         uint64_t virtual_size;
         unsigned qcow2_version;
         char *backing_file;     /* NULL if none */
+        char *backing_format;   /* as the header records it ("qcow2", "raw"); NULL if it does not */
         bool dirty;             /* qcow2 dirty bit: not cleanly closed */
 } ImageInfo;
 

@@ -49,13 +49,43 @@ int image_locked_for_write(int fd) {
         return fl.l_type != F_UNLCK;
 }
 
-/* A backing file must resolve to a file in the image's own directory: an
- * untrusted image must not make kpin read /etc/shadow as its disk. */
-static int check_backing(const char *path, const char *backing) {
-        _cleanup_free_ char *copy = strdup(path), *dir = NULL, *target = NULL, *resolved = NULL;
+#define MAX_BACKING_DEPTH 8
+
+static bool in_dir(const char *path, const char *dir) {
+        return startswith(path, dir) && path[strlen(dir)] == '/' && !strchr(path + strlen(dir) + 1, '/');
+}
+
+static bool allowed_backing(const char *resolved, const char *top_dir, char * const *allow) {
+        if (in_dir(resolved, top_dir))
+                return true;
+        STRV_FOREACH(a, allow) {
+                _cleanup_free_ char *r = realpath(*a, NULL);
+
+                if (r && strcmp(r, resolved) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Each backing file of the chain must resolve to a file in the top image's
+ * own directory (or one the user allowed by name): an untrusted image must
+ * not make kpin read /etc/shadow as its disk. Each must be what the header
+ * says it is, checked as the top image is, since QEMU would otherwise probe
+ * its format. */
+static int check_backing(const char *top, const char *top_dir, const char *path, const ImageInfo *info,
+                         char * const *allow, unsigned depth) {
+        _cleanup_free_ char *copy = strdup(path), *dir = NULL, *target = NULL, *resolved = NULL, *why = NULL;
+        _cleanup_(image_info_done) ImageInfo binfo = {};
+        _cleanup_close_ int fd = -1;
+        const char *backing = info->backing_file;
+        struct stat st;
+        int r;
 
         if (!copy)
                 return -ENOMEM;
+        if (depth >= MAX_BACKING_DEPTH)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -ELOOP, "%s: backing chain longer than %d files", top,
+                                MAX_BACKING_DEPTH);
         dir = realpath(dirname(copy), NULL);
         if (!dir)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot resolve its directory: %m", path);
@@ -64,15 +94,51 @@ static int check_backing(const char *path, const char *backing) {
                 return -ENOMEM;
         resolved = realpath(target, NULL);
         if (!resolved)
-                return log_fail(KPIN_EXIT_IMAGE_INVALID, -errno, "%s: backing file %s cannot be opened: %m",
-                                path, backing);
-        if (!startswith(resolved, dir) || resolved[strlen(dir)] != '/' || strchr(resolved + strlen(dir) + 1, '/'))
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -errno, "%s: backing file %s cannot be opened: %m", top,
+                                backing);
+        if (!allowed_backing(resolved, top_dir, allow))
                 return log_fail(KPIN_EXIT_IMAGE_INVALID, -EPERM,
-                                "%s: backing file %s is outside the image's directory, refusing it", path, backing);
+                                "%s: backing file %s is outside the image's directory, refusing it "
+                                "(--allow-backing %s to trust it)", top, backing, resolved);
+        if (!info->backing_format)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -EPERM,
+                                "%s: backing file %s has no recorded format, and kpin never lets QEMU guess one "
+                                "(qemu-img rebase -u -F FORMAT -b %s)", top, backing, backing);
+        fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -errno, "%s: backing file %s cannot be opened: %m", top,
+                                backing);
+        if (!S_ISREG(st.st_mode))
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE, "%s: backing file %s is not a regular file", top,
+                                backing);
+        r = image_identify(pread_exact, &fd, (uint64_t) st.st_size, &binfo, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, r, "%s: backing file %s: %s", top, backing,
+                                why ? why : strerror(-r));
+        if (strcmp(image_format_to_string(binfo.format), info->backing_format) != 0)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE,
+                                "%s: the header says backing file %s is %s, but it is %s", top, backing,
+                                info->backing_format, image_format_to_string(binfo.format));
+        if (binfo.backing_file)
+                return check_backing(top, top_dir, resolved, &binfo, allow, depth + 1);
         return 0;
 }
 
-int image_check(const char *path, bool for_write, ImageInfo *ret) {
+/* A name that says one format over bytes of the other is refused, not
+ * guessed about: someone renamed or mislabelled the file. */
+static int check_name(const char *path, const ImageInfo *info) {
+        if (endswith(path, ".qcow2") && info->format != IMAGE_FORMAT_QCOW2)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE,
+                                "%s: named .qcow2 but it is a raw disk image, refusing to guess", path);
+        if (endswith(path, ".raw") && info->format != IMAGE_FORMAT_RAW)
+                return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE,
+                                "%s: named .raw but it is a qcow2 image, refusing to guess", path);
+        return 0;
+}
+
+int image_check(const char *path, bool for_write, char * const *allow_backing, ImageInfo *ret) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *why = NULL;
         ImageInfo info = {};
@@ -101,12 +167,17 @@ int image_check(const char *path, bool for_write, ImageInfo *ret) {
 
                 return log_fail(code, r, "%s: %s", path, why ? why : strerror(-r));
         }
-        if (info.backing_file) {
-                r = check_backing(path, info.backing_file);
-                if (r < 0) {
-                        image_info_done(&info);
-                        return r;
-                }
+        r = check_name(path, &info);
+        if (r >= 0 && info.backing_file) {
+                _cleanup_free_ char *copy = strdup(path), *top_dir = NULL;
+
+                top_dir = copy ? realpath(dirname(copy), NULL) : NULL;
+                r = top_dir ? check_backing(path, top_dir, path, &info, allow_backing, 0)
+                            : log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot resolve its directory: %m", path);
+        }
+        if (r < 0) {
+                image_info_done(&info);
+                return r;
         }
 
         r = image_locked_for_write(fd);

@@ -7,10 +7,11 @@
 
 /* Everything kpin checks about an image file before any QEMU or libguestfs
  * process sees it: it exists and is a regular readable file, its format
- * comes from its own header and its metadata lies inside the file, its
- * backing file (if any) stays beside it, and no other process has it open
- * for writing. Records the failure class (log_fail) on error. */
-int image_check(const char *path, bool for_write, ImageInfo *ret);
+ * comes from its own header (and agrees with a .qcow2 or .raw name) and its
+ * metadata lies inside the file, each backing file stays beside it (or is
+ * one of allow_backing) and is what the header says it is, and no other
+ * process has it open for writing. Records the failure class (log_fail) on error. */
+int image_check(const char *path, bool for_write, char * const *allow_backing, ImageInfo *ret);
 
 /* 1 if a QEMU process holds the image with write permission, 0 if not. */
 int image_locked_for_write(int fd);

@@ -9,9 +9,10 @@
 #include "shared/cleanup.h"
 #include "shared/log.h"
 
-int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, bool network,
-                 Session *s) {
+int session_open(const char *image, const SessionOptions *o, Session *s) {
         _cleanup_free_ char *real_image = NULL, *real_out = NULL;
+        const char *out = o->out;
+        bool in_place = o->in_place;
         int r;
 
         *s = (Session) { .image = image };
@@ -21,11 +22,11 @@ int session_open(const char *image, const char *out, bool in_place, AccelMode ac
         if (real_image && real_out && strcmp(real_image, real_out) == 0)
                 in_place = true;
 
-        r = image_check(image, in_place, &s->img);
+        r = image_check(image, in_place, o->allow_backing, &s->img);
         if (r < 0)
                 return r;
-        return session_launch(s, image, image, s->img.format, in_place ? NULL : out, in_place, accel, verbosity,
-                              network);
+        return session_launch(s, image, image, s->img.format, in_place ? NULL : out, in_place, o->accel, o->verbosity,
+                              o->network);
 }
 
 int session_launch(Session *s, const char *name, const char *disk, ImageFormat format, const char *out, bool in_place,

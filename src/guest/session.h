@@ -21,12 +21,19 @@ typedef struct Session {
         bool in_place;
 } Session;
 
-/* out: -o OUT; in_place: replace image; neither: a scratch overlay whose
- * result can only be reported. Checks the image, probes acceleration,
- * creates the overlay, launches (with a network only if asked) and
- * inspects. */
-int session_open(const char *image, const char *out, bool in_place, AccelMode accel, int verbosity, bool network,
-                 Session *s);
+typedef struct SessionOptions {
+        const char *out;            /* -o OUT */
+        bool in_place;              /* replace the image; neither: a scratch overlay */
+        AccelMode accel;
+        int verbosity;
+        bool network;               /* give the appliance a network */
+        char * const *allow_backing;  /* backing files trusted outside the image's directory */
+} SessionOptions;
+
+/* Checks the image, probes acceleration, creates the overlay (a scratch
+ * one, whose result can only be reported, without out or in_place),
+ * launches and inspects. */
+int session_open(const char *image, const SessionOptions *o, Session *s);
 /* The same on a disk kpin has already checked or made itself (a repair's
  * work overlay, for the boot test): no image checks; name is how messages
  * call it. */

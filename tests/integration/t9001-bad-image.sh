@@ -63,6 +63,37 @@ test_expect_success 'a backing file outside the image directory is refused: exit
 	expect_refusal 4 "$PWD/sub/evil.qcow2" "backing file /etc/hostname is outside"
 '
 
+test_expect_success '/etc/shadow as a raw backing file: refused, and still refused when allowed' '
+	qemu-img create -q -f qcow2 -F raw -b /etc/shadow -u sub/shadow.qcow2 1G &&
+	expect_refusal 4 "$PWD/sub/shadow.qcow2" "backing file /etc/shadow is outside" "--allow-backing /etc/shadow" &&
+	run_kpin --accel tcg inspect "$PWD/sub/shadow.qcow2" --allow-backing /etc/shadow &&
+	test_must_be 4 && test_one_line_error "backing file /etc/shadow: not a disk image"
+'
+
+test_expect_success 'a chain that leaves the directory one level down is refused too' '
+	truncate -s 1M sub/disk.img &&
+	printf "\125\252" | dd of=sub/disk.img bs=1 seek=510 conv=notrunc status=none &&
+	qemu-img create -q -f qcow2 -F raw -b /etc/hostname -u sub/mid.qcow2 1G &&
+	qemu-img create -q -f qcow2 -F qcow2 -b mid.qcow2 -u sub/top.qcow2 1G &&
+	expect_refusal 4 "$PWD/sub/top.qcow2" "backing file /etc/hostname is outside"
+'
+
+test_expect_success 'a header that lies about its backing file'"'"'s format, a name that lies about the file: exit 4' '
+	qemu-img create -q -f qcow2 -F qcow2 -b disk.img -u sub/lie.qcow2 1G &&
+	expect_refusal 4 "$PWD/sub/lie.qcow2" "the header says backing file disk.img is qcow2, but it is raw" &&
+	cp sub/disk.img sub/renamed.qcow2 &&
+	expect_refusal 4 "$PWD/sub/renamed.qcow2" "named .qcow2 but it is a raw disk image"
+'
+
+test_expect_success 'a backing file elsewhere the user allows by name: inspected as one image' '
+	qemu-img create -q -f qcow2 -F qcow2 -b "$TRIXIE" sub/overlay.qcow2 &&
+	expect_refusal 4 "$PWD/sub/overlay.qcow2" "is outside the image" "--allow-backing $TRIXIE" &&
+	run_kpin --accel tcg inspect --json "$PWD/sub/overlay.qcow2" --allow-backing "$TRIXIE" &&
+	test_must_be 0 &&
+	jq -e ".os.product | test(\"trixie\")" out &&
+	jq -e ".image.backing_file == \"$TRIXIE\"" out
+'
+
 test_expect_success 'a blank disk with no OS: exit 6 after looking inside' '
 	qemu-img create -q -f qcow2 blank.qcow2 1G &&
 	expect_refusal 6 "$PWD/blank.qcow2" "no operating system"

@@ -98,7 +98,23 @@ static void test_valid_qcow2(void **state) {
         memcpy(m.p + 0x200, "base.qcow2", 10);
         assert_int_equal(identify(&m, &info, NULL), 0);
         assert_string_equal(info.backing_file, "base.qcow2");
+        assert_null(info.backing_format);
         image_info_done(&info);
+
+        /* and its format from the header extension qemu-img -F writes */
+        put32(m.p + 104, 0xe2792aca);
+        put32(m.p + 108, 3);
+        memcpy(m.p + 112, "raw", 3);
+        assert_int_equal(identify(&m, &info, NULL), 0);
+        assert_string_equal(info.backing_format, "raw");
+        image_info_done(&info);
+
+        /* an extension running into the backing file name is corrupt */
+        put32(m.p + 108, 0x1000);
+        expect_fail(&m, -EBADMSG, "extension 0xe2792aca runs past the header");
+        put32(m.p + 108, 3);
+        put32(m.p + 100, 8);
+        expect_fail(&m, -EBADMSG, "header length 8");
         free(m.p);
 }
 
