@@ -29,7 +29,7 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_NAMES := $(UNIT_SRC:tests/unit/%.c=%)
 
 B := build
-.PHONY: all check check-all check-unit check-integration demo install clean deps deb
+.PHONY: all check check-all check-unit check-integration check-fuzz demo install clean deps deb
 
 all: $(B)/kpin
 
@@ -50,6 +50,15 @@ $(B)/plain/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) tests/unit/unit.h Makef
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_SRC) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
+# Fuzz targets (libFuzzer, clang): the pure parsers on untrusted bytes.
+FUZZ_CC ?= clang-14
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(B)/fuzz/%)
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(CORE_SRC) $(HEADERS) Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/fuzz $(WARNINGS) $(PKG_CFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+
 UNIT_ASAN := $(UNIT_NAMES:%=$(B)/asan/unit/%)
 UNIT_PLAIN := $(UNIT_NAMES:%=$(B)/plain/unit/%)
 
@@ -57,7 +66,7 @@ UNIT_PLAIN := $(UNIT_NAMES:%=$(B)/plain/unit/%)
 check: deps
 	$(MAKE) check-all
 
-check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN)
+check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN) $(FUZZ_BIN)
 	tests/run all
 
 # The main job on the built-in demo image: the trixie fixture (kernel 6.12,
@@ -79,6 +88,10 @@ check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 
 check-integration: $(B)/kpin $(B)/asan/kpin
 	tests/run integration
+
+# Each fuzz target for FUZZ_SECONDS (default 20) from its seed corpus.
+check-fuzz: $(FUZZ_BIN)
+	tests/run fuzz
 
 # The binary, the nightly job, the man page, bash completion and the example profiles.
 install: $(B)/kpin
@@ -105,7 +118,7 @@ clean:
 DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-amd64 \
 	libjson-c-dev libxml2-dev zlib1g-dev liblzma-dev libzstd-dev libinih-dev libcmocka-dev \
 	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils \
-	packer debhelper
+	packer debhelper clang-14 libfuzzer-14-dev
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \
