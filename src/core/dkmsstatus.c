@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <strings.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,32 +81,43 @@ bool dkms_name_valid(const char *s) {
         return true;
 }
 
-/* Replaces $NAME and ${NAME} for the two variables dkms.conf files use. */
+/* Replaces $NAME and ${NAME} for the two variables dkms.conf files use, in
+ * one pass: substituted text is never scanned again (a PACKAGE_NAME that
+ * names itself must not loop). */
 static char *substitute(const char *v, const char *name, const char *version) {
         const char *vars[][2] = { { "PACKAGE_NAME", name }, { "PACKAGE_VERSION", version } };
-        char *out = strdup(v);
+        char *out = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&out, &n);
 
-        for (size_t i = 0; out && i < 2; i++) {
-                if (!vars[i][1])
-                        continue;
-                for (int braces = 0; braces < 2 && out; braces++) {
-                        char *ref = braces ? strprintf("${%s}", vars[i][0]) : strprintf("$%s", vars[i][0]);
-                        char *p;
+        if (!f)
+                return NULL;
+        for (const char *p = v; *p;) {
+                bool done = false;
 
-                        if (!ref) {
-                                free(out);
-                                return NULL;
-                        }
-                        while (out && (p = strstr(out, ref))) {
+                for (size_t i = 0; *p == '$' && i < ELEMENTSOF(vars) && !done; i++) {
+                        size_t k = strlen(vars[i][0]);
+
+                        if (!vars[i][1])
+                                continue;
+                        if (p[1] == '{' && strncmp(p + 2, vars[i][0], k) == 0 && p[2 + k] == '}') {
+                                fputs(vars[i][1], f);
+                                p += k + 3;
+                                done = true;
+                        } else if (strncmp(p + 1, vars[i][0], k) == 0 &&
+                                   !isalnum((unsigned char) p[1 + k]) && p[1 + k] != '_') {
                                 /* $PACKAGE_NAMEX is another variable */
-                                if (!braces && (isalnum((unsigned char) p[strlen(ref)]) || p[strlen(ref)] == '_'))
-                                        break;
-                                char *n = strprintf("%.*s%s%s", (int) (p - out), out, vars[i][1], p + strlen(ref));
-                                free(out);
-                                out = n;
+                                fputs(vars[i][1], f);
+                                p += k + 1;
+                                done = true;
                         }
-                        free(ref);
                 }
+                if (!done)
+                        fputc(*p++, f);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
         }
         return out;
 }

@@ -709,6 +709,9 @@ int shellvars_set(const char *text, size_t len, const char *key, const char *val
 
         if (strpbrk(value, "\"\\$`\n"))
                 return -EINVAL;
+        /* the result is a C string: a NUL in the text would cut off its rest */
+        if (memchr(text, '\0', len))
+                return -EBADMSG;
         for (p = text; p < end;) {
                 const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
 

@@ -68,7 +68,7 @@ int grub_debian_id_path(const GrubConfig *c, const char *release, char **ret);
  * active assignment is rewritten in place, earlier active ones are
  * commented out, everything else (comments, other keys, order) is kept;
  * appended if absent. value must not contain a double quote, backslash,
- * '$', '`' or newline (-EINVAL). */
+ * '$', '`' or newline (-EINVAL); text must not contain a NUL (-EBADMSG). */
 int shellvars_set(const char *text, size_t len, const char *key, const char *value, char **ret);
 
 /* Shell-style KEY=value files such as /etc/default/grub: the value of the

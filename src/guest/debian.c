@@ -659,6 +659,9 @@ static int set_grub_default(Guest *gu, const GuestState *before, const char *rel
         r = shellvars_set(text, len, "GRUB_DEFAULT", id, &t1);
         if (r >= 0)
                 r = shellvars_set(t1, strlen(t1), "GRUB_DISABLE_OS_PROBER", "true", &t2);
+        if (r == -EBADMSG)
+                return log_fail(KPIN_EXIT_GRUB, r, "%s: " DEFAULT_GRUB " in the guest holds a NUL byte: not editing it",
+                                gu->image);
         if (r < 0)
                 return log_fail(KPIN_EXIT_GRUB, r, "%s: cannot edit " DEFAULT_GRUB ": %m", gu->image);
         r = write_if_changed(gu, DEFAULT_GRUB, t2);

@@ -118,6 +118,9 @@ static void test_conf(void **state) {
                         "PACKAGE_NAME=../../etc\nPACKAGE_VERSION=1\n",          /* a path */
                         "PACKAGE_NAME=foo\nPACKAGE_VERSION=\"1 2\"\n",          /* a space */
                         "PACKAGE_NAME=foo\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=\"$(id)\"\n",
+                        /* names itself: substituted once, never again (this looped) */
+                        "PACKAGE_NAME=\"a${PACKAGE_NAME}b\"\nPACKAGE_VERSION=1\n",
+                        "PACKAGE_NAME=x\nPACKAGE_VERSION=\"$PACKAGE_VERSION$PACKAGE_VERSION\"\n",
                 };
 
                 for (size_t i = 0; i < ELEMENTSOF(bad); i++)

@@ -285,6 +285,8 @@ static void test_shellvars_set(void **state) {
         assert_int_equal(shellvars_set("", 0, "K", "$(reboot)", &out), -EINVAL);
         assert_int_equal(shellvars_set("", 0, "K", "`x`", &out), -EINVAL);
         assert_int_equal(shellvars_set("", 0, "K", "a\nb", &out), -EINVAL);
+        /* a NUL in the file would cut the rewritten text short (found by fuzz-shellvars) */
+        assert_int_equal(shellvars_set("A=1\n\0B=2\nK=0\n", 13, "K", "v", &out), -EBADMSG);
 }
 
 static void test_debian_id_path(void **state) {
