@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <guestfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/aptpin.h"
+#include "core/debar.h"
 #include "core/grubcfg.h"
 #include "core/kver.h"
 #include "debian.h"
@@ -43,6 +46,37 @@ static int append(char **buf, size_t *n, const char *s) {
         return 0;
 }
 
+static int pread_all(void *userdata, uint64_t off, void *buf, size_t len) {
+        int fd = *(int *) userdata;
+
+        for (size_t done = 0; done < len;) {
+                ssize_t k = pread(fd, (char *) buf + done, len - done, (off_t) (off + done));
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return k < 0 ? -errno : -EIO;
+                done += (size_t) k;
+        }
+        return 0;
+}
+
+/* dpkg-deb -f reads only the control member: a copy cut short would pass
+ * it and fail in the guest, minutes later. */
+static int check_deb_file(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *why = NULL;
+        struct stat st;
+        int r;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return log_fail(KPIN_EXIT_PACKAGES, -errno, "%s: cannot read: %m", path);
+        r = deb_check_archive(pread_all, &fd, (uint64_t) st.st_size, &why);
+        if (r == -EBADMSG)
+                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: not a valid .deb (%s)", path, why);
+        return r;
+}
+
 int pkgdir_load(const char *dir, PkgDir **ret) {
         _cleanup_(pkgdir_freep) PkgDir *p = NULL;
         _cleanup_strv_free_ char **debs = NULL;
@@ -73,6 +107,9 @@ int pkgdir_load(const char *dir, PkgDir **ret) {
                 char *argv[] = { "dpkg-deb", "-f", *deb, "Package", "Version", "Architecture", "Depends",
                                  "Pre-Depends", "Provides", "Installed-Size", NULL };
 
+                r = check_deb_file(*deb);
+                if (r < 0)
+                        return r;
                 r = spawn_run(argv, MAX_CONTROL, &out);
                 if (r != 0 || !out || !startswith(out, "Package: "))
                         return log_fail(KPIN_EXIT_PACKAGES, -EBADMSG, "%s: not a valid .deb (%s)", *deb,
