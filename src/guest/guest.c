@@ -11,6 +11,7 @@
 #include "core/grubcfg.h"
 #include "guest.h"
 #include "shared/cleanup.h"
+#include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
@@ -256,6 +257,7 @@ int guest_list_dir(Guest *gu, const char *path, size_t max, char ***ret) {
 
 int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error) {
         _cleanup_free_ char *joined = NULL;
+        double t0;
         char *out;
 
         if (log_get_verbosity() >= LOG_VERBOSE) {
@@ -271,7 +273,9 @@ int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error
                         }
                 log_debug("guest: %s", joined ? joined : argv[0]);
         }
+        t0 = monotonic_s();
         out = guestfs_command(gu->g, (char **) argv);
+        log_debug("guest: %s: %s in %.1f s", argv[0], out ? "done" : "failed", monotonic_s() - t0);
         if (!out) {
                 if (ret_error)
                         *ret_error = strdup(last_error(gu->g));
