@@ -314,12 +314,16 @@ int debian_install_debs(Guest *gu, char * const *files, char **ret_error) {
                 return r;
         STRV_FOREACH(f, files) {
                 const char *base = strrchr(*f, '/') ? strrchr(*f, '/') + 1 : *f;
-                _cleanup_free_ char *dest = strprintf(GUEST_DEB_DIR "/%s", base);
+                _cleanup_free_ char *dest = strprintf(GUEST_DEB_DIR "/%s", base),
+                                    *label = strprintf("uploading %s", base);
 
-                if (!dest)
+                if (!dest || !label)
                         return -ENOMEM;
                 log_debug("uploading %s", base);
-                if (guestfs_upload(gu->g, *f, dest) < 0)
+                guest_progress_label(gu, label);
+                r = guestfs_upload(gu->g, *f, dest);
+                guest_progress_label(gu, NULL);
+                if (r < 0)
                         return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: copying %s into the guest failed: %s", gu->image,
                                         *f, guestfs_last_error(gu->g));
                 if ((r = strv_consume(&argv, TAKE_PTR(dest))) < 0)

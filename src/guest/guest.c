@@ -110,6 +110,32 @@ static int inspect_and_mount(Guest *gu) {
         return read_pretty_name(gu);
 }
 
+/* Long transfers (uploading packages) show a percentage on a terminal:
+ * array = { proc_nr, serial, position, total }. */
+static void on_progress(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
+                        size_t buf_len, const uint64_t *array, size_t array_len) {
+        Guest *gu = opaque;
+        unsigned pct;
+
+        (void) g, (void) event, (void) handle, (void) flags, (void) buf, (void) buf_len;
+        if (array_len < 4 || array[3] == 0 || !gu->progress_label)
+                return;
+        pct = (unsigned) (array[2] >= array[3] ? 100 : array[2] * 100 / array[3]);
+        if (pct == gu->progress_pct)
+                return;
+        gu->progress_pct = pct;
+        fprintf(stderr, "\rkpin: %s: %3u%%%s", gu->progress_label, pct, pct == 100 ? "\n" : "");
+}
+
+void guest_progress_label(Guest *gu, const char *label) {
+        /* a transfer that ended short of its 100% event ends its line */
+        if (gu->progress_label && gu->progress_pct < 100)
+                fputc('\n', stderr);
+        free(gu->progress_label);
+        gu->progress_label = label && gu->progress_tty ? strdup(label) : NULL;
+        gu->progress_pct = ~0u;
+}
+
 int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         _cleanup_(guestfs_closep) guestfs_h *g = NULL;
         _cleanup_(guest_closep) Guest *gu = NULL;
@@ -150,6 +176,9 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         if (!gu->image)
                 return -ENOMEM;
         gu->readonly = o->readonly;
+        gu->progress_tty = o->verbosity >= LOG_NORMAL && isatty(STDERR_FILENO);
+        if (gu->progress_tty && guestfs_set_event_callback(g, on_progress, GUESTFS_EVENT_PROGRESS, 0, gu) < 0)
+                gu->progress_tty = false;
         log_debug("launching the libguestfs appliance (%s)", o->kvm ? "KVM" : "TCG");
         if (guestfs_launch(g) < 0) {
                 const char *e = last_error(g);
@@ -185,6 +214,7 @@ int guest_close(Guest *gu) {
         free(gu->product);
         free(gu->arch);
         free(gu->root_fstype);
+        free(gu->progress_label);
         free(gu);
         return r;
 }

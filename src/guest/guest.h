@@ -20,6 +20,9 @@ typedef struct Guest {
         char *arch;
         char *root_fstype;
         int major, minor;
+        bool progress_tty;     /* stderr is a terminal: show transfer progress */
+        char *progress_label;  /* what the current transfer is, NULL: show nothing */
+        unsigned progress_pct;
 } Guest;
 
 typedef struct GuestOpenOptions {
@@ -43,6 +46,10 @@ static inline void guest_closep(Guest **gu) {
         if (*gu)
                 guest_close(*gu);
 }
+
+/* Names the transfer that follows ("uploading linux-image-….deb") for the
+ * percentage shown on a terminal; NULL when it is done. */
+void guest_progress_label(Guest *gu, const char *label);
 
 /* Reads a regular guest file of at most max bytes (NUL-terminated):
  * -ENOENT if absent or not a regular file, -EFBIG if larger than max. */
