@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,44 @@ static void repair_done(Repair *r) {
         boot_test_done(&r->boot);
 }
 
+/* KPIN_FAULT_STEP=NAME[+SECONDS]: the reliability tests' crash, a SIGKILL
+ * as step NAME begins (or SECONDS into it), so they can prove that no step
+ * boundary leaves a damaged original or a half-written result. */
+static void fault_inject(const char *step) {
+        const char *spec = getenv("KPIN_FAULT_STEP"), *plus;
+        size_t n;
+        pid_t self = getpid();
+
+        if (!spec)
+                return;
+        plus = strchr(spec, '+');
+        n = plus ? (size_t) (plus - spec) : strlen(spec);
+        if (strlen(step) != n || strncmp(spec, step, n) != 0)
+                return;
+        log_warning("KPIN_FAULT_STEP=%s: killing kpin (pid %d)", spec, (int) self);
+        if (!plus) {
+                kill(self, SIGKILL);
+                return;
+        }
+        if (fork() == 0) {
+                /* a watchdog: the step goes on until it fires; it holds
+                 * none of kpin's files, not even a test's output pipe */
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                for (int fd = 0; fd < 3; fd++)
+                        (void) dup2(null, fd);
+                (void) close_range(3, ~0U, 0);
+                sleep((unsigned) strtoul(plus + 1, NULL, 10));
+                kill(self, SIGKILL);
+                _exit(0);
+        }
+}
+
 static void step_begin(Repair *rp, const char *name) {
         rp->step_t0 = monotonic_s();
         if (rp->n_steps < MAX_STEPS)
                 rp->steps[rp->n_steps++] = (Step) { .name = name };
+        fault_inject(name);
 }
 
 /* Ends the current step with r; a failure keeps the run's one-line error. */

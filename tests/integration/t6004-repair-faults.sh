@@ -1,0 +1,79 @@
+#!/bin/bash
+# repair killed (SIGKILL, KPIN_FAULT_STEP) as each step begins, and inside
+# the pin step's package install, on both fixtures: the original stays
+# byte-identical, no result appears, and the next run into the same place
+# cleans up after the dead one and succeeds.
+. "$(dirname "$0")/lib.sh"
+
+REPAIRED=$(repaired_trixie) || exit 1
+TRIXIE=$(fixture trixie) || exit 1
+BOOKWORM=$(fixture bookworm) || exit 1
+PKGDIR=$(fixture pkgdir-6.1) || exit 1
+mkdir tmp res
+export TMPDIR=$TRASH/tmp
+cp "$REPAIRED" repaired.qcow2 && chmod u+w repaired.qcow2
+cp "$BOOKWORM" bookworm.qcow2 && chmod u+w bookworm.qcow2
+
+# killed_at IMAGE OUT STEP [ARGS]: a repair of IMAGE (-o OUT, or --in-place
+# if OUT is IMAGE) killed at STEP: IMAGE is byte-identical, OUT did not
+# appear, and the dead run's appliance is gone
+killed_at() {
+	local img=$1 out=$2 step=$3 sum rc=0 o
+	shift 3
+	sum=$(checksum "$img")
+	[ "$out" = "$img" ] && o=(--in-place) || o=(-o "$out")
+	KPIN_FAULT_STEP=$step "$KPIN_BIN" repair "$img" --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" \
+		"${o[@]}" "$@" >fault.out 2>fault.err || rc=$?
+	test "$rc" = 137 || { echo "kpin exited $rc, not by SIGKILL:"; cat fault.err; return 1; }
+	grep -q "KPIN_FAULT_STEP=$step: killing kpin" fault.err &&
+	test "$(checksum "$img")" = "$sum" &&
+	{ [ "$out" = "$img" ] || test ! -e "$out"; } &&
+	for ((i = 0; i < 15; i++)); do pgrep -f "\.kpin-[0-9]*-$(basename "$out")\.overlay" >/dev/null || break; sleep 1; done &&
+	! pgrep -f "\.kpin-[0-9]*-$(basename "$out")\.overlay" >/dev/null
+}
+
+for step in open pin dkms verify boot-test commit; do
+	# the boot test itself is proven elsewhere: only its own step needs it on
+	no_boot=--no-boot-test
+	[ $step = boot-test ] && no_boot=
+	test_expect_success "the repaired trixie image, killed as $step begins: byte-identical, no result" "
+		killed_at repaired.qcow2 res/r.qcow2 $step $no_boot
+	"
+done
+
+test_expect_success 'the next run into the same place removes what the killed runs left and succeeds' '
+	test -n "$(ls -A res | grep "^\.kpin-")" &&
+	run_kpin repair repaired.qcow2 --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" -o res/r.qcow2 \
+		--no-boot-test --json &&
+	test_must_be 0 &&
+	grep -q "^kpin: warning: removed .*/\.kpin-[0-9]*-r\.qcow2\.overlay\.qcow2, left behind by an interrupted kpin run" err &&
+	jq -e ".ok and (.changed | not)" out && test -s res/r.qcow2 &&
+	test -z "$(ls -A res | grep "^\.kpin-")"
+'
+
+test_expect_success 'bookworm in place, killed as pin begins and as commit begins: byte-identical' '
+	killed_at bookworm.qcow2 bookworm.qcow2 pin --no-boot-test &&
+	killed_at bookworm.qcow2 bookworm.qcow2 commit --no-boot-test
+'
+
+test_expect_success 'trixie, killed 45 s into the pin step (installing packages): no result, original identical' '
+	sum=$(checksum "$TRIXIE") && rc=0 &&
+	KPIN_FAULT_STEP=pin+45 "$KPIN_BIN" -v repair "$TRIXIE" --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" \
+		-o res/fixed.qcow2 >fault.out 2>fault.err || rc=$? &&
+	test "$rc" = 137 &&
+	grep -q "installing 9 packages" fault.err &&
+	test ! -e res/fixed.qcow2 &&
+	test -n "$(ls -A res | grep "^\.kpin-")" &&
+	test "$(checksum "$TRIXIE")" = "$sum"
+'
+
+test_expect_success 'the next run into the same place removes the dead run'"'"'s overlay and needs no retry' '
+	run_kpin repair bookworm.qcow2 --profile "$ROOT/images/demo.conf" -o res/fixed.qcow2 --no-boot-test &&
+	test_must_be 0 &&
+	grep -q "^kpin: warning: removed .*res/\.kpin-[0-9]*-fixed\.qcow2\.overlay\.qcow2" err &&
+	test -s res/fixed.qcow2 &&
+	test -z "$(ls -A res | grep "^\.kpin-")" &&
+	test -z "$(ls -A tmp)"
+'
+
+test_done
