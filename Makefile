@@ -89,7 +89,7 @@ check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 check-integration: $(B)/kpin $(B)/asan/kpin
 	tests/run integration
 
-# Each fuzz target for FUZZ_SECONDS (default 20) from its seed corpus.
+# Each fuzz target for FUZZ_SECONDS (default 15) from its seed corpus.
 check-fuzz: $(FUZZ_BIN)
 	tests/run fuzz
 
