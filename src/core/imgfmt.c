@@ -29,6 +29,15 @@ static uint64_t be64(const unsigned char *p) {
         return (uint64_t) be32(p) << 32 | be32(p + 4);
 }
 
+int image_read_mem(void *userdata, uint64_t off, void *buf, size_t len) {
+        const ImageMem *m = userdata;
+
+        if (off > m->size || len > m->size - off)
+                return -EIO;
+        memcpy(buf, (const unsigned char *) m->data + off, len);
+        return 0;
+}
+
 const char *image_format_to_string(ImageFormat f) {
         return f == IMAGE_FORMAT_QCOW2 ? "qcow2" : "raw";
 }

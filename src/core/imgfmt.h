@@ -24,6 +24,13 @@ typedef struct ImageInfo {
 /* Reads exactly len bytes at off; -EIO (or any -errno) if it cannot. */
 typedef int (*ImageReadFn)(void *userdata, uint64_t off, void *buf, size_t len);
 
+/* An ImageReadFn over bytes in memory (userdata: an ImageMem). */
+typedef struct ImageMem {
+        const void *data;
+        size_t size;
+} ImageMem;
+int image_read_mem(void *userdata, uint64_t off, void *buf, size_t len);
+
 /* Identifies and validates an image of file_size bytes. A qcow2's header,
  * L1/L2 tables and refcount table must lie inside the file (a truncated
  * qcow2 fails here); a raw file must carry an MBR/GPT or a filesystem

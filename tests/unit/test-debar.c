@@ -3,25 +3,11 @@
 
 #include "core/debar.h"
 
-typedef struct Mem {
-        const char *p;
-        size_t size;
-} Mem;
-
-static int mem_read(void *userdata, uint64_t off, void *buf, size_t len) {
-        const Mem *m = userdata;
-
-        if (off > m->size || len > m->size - off)
-                return -EIO;
-        memcpy(buf, m->p + off, len);
-        return 0;
-}
-
 static int check(const char *p, size_t size, char **why) {
-        Mem m = { p, size };
+        ImageMem m = { p, size };
 
         *why = NULL;
-        return deb_check_archive(mem_read, &m, size, why);
+        return deb_check_archive(image_read_mem, &m, size, why);
 }
 
 /* The canary package dpkg-deb built (tests/fixtures recipe): whole, it

@@ -10,15 +10,6 @@ typedef struct Mem {
         size_t size;
 } Mem;
 
-static int mem_read(void *userdata, uint64_t off, void *buf, size_t len) {
-        Mem *m = userdata;
-
-        if (off > m->size || len > m->size - off)
-                return -EIO;
-        memcpy(buf, m->p + off, len);
-        return 0;
-}
-
 static void put32(unsigned char *p, uint32_t v) {
         p[0] = v >> 24;
         p[1] = v >> 16;
@@ -55,7 +46,9 @@ static Mem make_qcow2(void) {
 }
 
 static int identify(Mem *m, ImageInfo *info, char **why) {
-        return image_identify(mem_read, m, m->size, info, why);
+        ImageMem im = { m->p, m->size };
+
+        return image_identify(image_read_mem, &im, m->size, info, why);
 }
 
 static void expect_fail(Mem *m, int err, const char *why_part) {
