@@ -8,14 +8,14 @@
 TRIXIE=$(fixture trixie) || exit 1
 PKGDIR=$(fixture pkgdir-6.1) || exit 1
 before=$(checksum "$TRIXIE")
-mkdir profiles out
+mkdir profiles output
 # the boot test is t6001's; here the profile turns it off, as a site may
 sed 's/^enabled = yes$/enabled = no/' "$ROOT/images/demo.conf" >profiles/hpc-compute.conf
 # Packer's own colour codes and plugin chatter stay out of the assertions
 export PACKER_NO_COLOR=1 CHECKPOINT_DISABLE=1
 
 packer_build() {
-	packer build -only=file.hpc-compute -var compute_image="$TRIXIE" -var output_dir="$TRASH/out" \
+	packer build -only=file.hpc-compute -var compute_image="$TRIXIE" -var output_dir="$TRASH/output" \
 		-var profile_dir="$TRASH/profiles" -var kpin="$KPIN_BIN" \
 		-var kpin_args="--packages $PKGDIR $*" "$ROOT/packer" >packer.log 2>&1
 }
@@ -26,28 +26,28 @@ packer_build || rc=$?
 test_expect_success 'packer build succeeds with kpin as its shell-local post-processor' '
 	test "$rc" = 0 || { tail -n 30 packer.log; exit 1; } &&
 	grep -q "Running post-processor:.*(type shell-local)" packer.log &&
-	jq -e ".builds[-1].name == \"hpc-compute\" and .builds[-1].files[0].name == \"$TRASH/out/hpc-compute.qcow2\"" out/manifest.json
+	jq -e ".builds[-1].name == \"hpc-compute\" and .builds[-1].files[0].name == \"$TRASH/output/hpc-compute.qcow2\"" output/manifest.json
 '
 
 test_expect_success 'kpin found the artifact in the manifest and repaired it in place' '
-	jq -e ".ok and .changed and .image == \"$TRASH/out/hpc-compute.qcow2\" and .output == \"$TRASH/out/hpc-compute.qcow2\"" out/hpc-compute-kpin.json &&
-	jq -e "[.steps[] | select(.ok) | .name] == [\"open\", \"pin\", \"dkms\", \"verify\", \"commit\"]" out/hpc-compute-kpin.json &&
-	xmllint --noout out/hpc-compute-kpin.xml &&
-	test "$(xmllint --xpath "string(//testsuite/@failures)" out/hpc-compute-kpin.xml)" = 0
+	jq -e ".ok and .changed and .image == \"$TRASH/output/hpc-compute.qcow2\" and .output == \"$TRASH/output/hpc-compute.qcow2\"" output/hpc-compute-kpin.json &&
+	jq -e "[.steps[] | select(.ok) | .name] == [\"open\", \"pin\", \"dkms\", \"verify\", \"commit\"]" output/hpc-compute-kpin.json &&
+	xmllint --noout output/hpc-compute-kpin.xml &&
+	test "$(xmllint --xpath "string(//testsuite/@failures)" output/hpc-compute-kpin.xml)" = 0
 '
 
-run_kpin --accel tcg inspect --json out/hpc-compute.qcow2
+run_kpin --accel tcg inspect --json output/hpc-compute.qcow2
 
 test_expect_success 'the artifact now boots 6.1 with the canary built for it; the input is untouched' '
 	test_must_be 0 &&
-	K=$(jq -r .kernel out/hpc-compute-kpin.json) &&
+	K=$(jq -r .kernel output/hpc-compute-kpin.json) &&
 	jq -e ".grub.kernel == \"$K\" and (.grub.kernel | startswith(\"6.1.0-\"))" out &&
 	jq -e "[.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\") | .status] == [\"installed\"]" out &&
 	test "$(checksum "$TRIXIE")" = "$before"
 '
 
 test_expect_success 'a repair that fails fails the packer build, with kpin'"'"'s one-line error' '
-	rm -rf out && mkdir out && rc=0 &&
+	rm -rf output && mkdir output && rc=0 &&
 	packer_build --kernel 9.9 || rc=$? &&
 	test "$rc" != 0 &&
 	grep -q "kpin: .*hpc-compute.qcow2: no Linux 9.9 kernel of flavour cloud-amd64" packer.log &&
