@@ -24,7 +24,7 @@ static int add(json_object *o, const char *key, json_object *val) {
         return json_object_object_add(o, key, val) < 0 ? -ENOMEM : 0;
 }
 
-static json_object *str_or_null(const char *s) {
+json_object *json_str_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
@@ -40,8 +40,8 @@ static int kernels_json(const GuestState *s, json_object **ret) {
                 if (!o || json_object_array_add(a, o) < 0)
                         return -ENOMEM;
                 if (add(o, "release", json_object_new_string(k->release)) < 0 ||
-                    add(o, "package", str_or_null(k->package)) < 0 ||
-                    add(o, "package_version", str_or_null(k->package_version)) < 0 ||
+                    add(o, "package", json_str_or_null(k->package)) < 0 ||
+                    add(o, "package_version", json_str_or_null(k->package_version)) < 0 ||
                     add(o, "headers", json_object_new_boolean(k->headers)) < 0 ||
                     add(o, "initramfs", json_object_new_boolean(k->initramfs)) < 0 ||
                     add(o, "modules", json_object_new_boolean(k->modules)) < 0 ||
@@ -59,18 +59,18 @@ static int grub_json(const GuestState *s, json_object **ret) {
 
         if (!o)
                 return -ENOMEM;
-        if (add(o, "configured_default", str_or_null(s->grub_configured)) < 0 ||
-            add(o, "config", str_or_null(s->grub_cfg_path)) < 0 ||
-            add(o, "default", str_or_null(s->grub_value)) < 0 ||
-            add(o, "default_source", str_or_null(s->grub_value_source)) < 0 ||
-            add(o, "entry_id_path", str_or_null(s->grub.id_path)) < 0 ||
-            add(o, "entry_title_path", str_or_null(s->grub.title_path)) < 0 ||
-            add(o, "linux", str_or_null(e ? e->linux_path : NULL)) < 0 ||
-            add(o, "initrd", str_or_null(e ? e->initrd : NULL)) < 0 ||
-            add(o, "cmdline", str_or_null(e ? e->linux_args : NULL)) < 0 ||
-            add(o, "kernel", str_or_null(s->grub_kernel)) < 0 ||
+        if (add(o, "configured_default", json_str_or_null(s->grub_configured)) < 0 ||
+            add(o, "config", json_str_or_null(s->grub_cfg_path)) < 0 ||
+            add(o, "default", json_str_or_null(s->grub_value)) < 0 ||
+            add(o, "default_source", json_str_or_null(s->grub_value_source)) < 0 ||
+            add(o, "entry_id_path", json_str_or_null(s->grub.id_path)) < 0 ||
+            add(o, "entry_title_path", json_str_or_null(s->grub.title_path)) < 0 ||
+            add(o, "linux", json_str_or_null(e ? e->linux_path : NULL)) < 0 ||
+            add(o, "initrd", json_str_or_null(e ? e->initrd : NULL)) < 0 ||
+            add(o, "cmdline", json_str_or_null(e ? e->linux_args : NULL)) < 0 ||
+            add(o, "kernel", json_str_or_null(s->grub_kernel)) < 0 ||
             add(o, "fallback", json_object_new_boolean(s->grub.fallback)) < 0 ||
-            add(o, "problem", str_or_null(s->grub_problem)) < 0)
+            add(o, "problem", json_str_or_null(s->grub_problem)) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(o);
         return 0;
@@ -101,8 +101,8 @@ static int dkms_json(const GuestState *s, json_object **ret) {
                                 return -ENOMEM;
                         if (add(ko, "kernel", json_object_new_string(k->kernel)) < 0 ||
                             add(ko, "status", json_object_new_string(dkms_state_to_string(k->state))) < 0 ||
-                            add(ko, "error", str_or_null(k->error)) < 0 ||
-                            add(ko, "log", str_or_null(k->log)) < 0)
+                            add(ko, "error", json_str_or_null(k->error)) < 0 ||
+                            add(ko, "log", json_str_or_null(k->log)) < 0)
                                 return -ENOMEM;
                 }
         }
@@ -110,7 +110,7 @@ static int dkms_json(const GuestState *s, json_object **ret) {
         return 0;
 }
 
-static json_object *strv_json(char * const *l) {
+json_object *json_strv(char * const *l) {
         json_object *a = json_object_new_array();
 
         STRV_FOREACH(i, l)
@@ -139,7 +139,7 @@ int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, co
         if (add(im, "path", json_object_new_string(image)) < 0 ||
             add(im, "format", json_object_new_string(image_format_to_string(img->format))) < 0 ||
             add(im, "virtual_size", json_object_new_int64((int64_t) img->virtual_size)) < 0 ||
-            add(im, "backing_file", str_or_null(img->backing_file)) < 0)
+            add(im, "backing_file", json_str_or_null(img->backing_file)) < 0)
                 return -ENOMEM;
         if (add(os, "distro", json_object_new_string(gu->distro)) < 0 ||
             add(os, "product", json_object_new_string(gu->product)) < 0 ||
@@ -147,7 +147,7 @@ int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, co
             add(os, "minor", json_object_new_int(gu->minor)) < 0 ||
             add(os, "arch", json_object_new_string(gu->arch)) < 0 ||
             add(os, "root", json_object_new_string(gu->root)) < 0 ||
-            add(os, "root_fstype", str_or_null(gu->root_fstype)) < 0)
+            add(os, "root_fstype", json_str_or_null(gu->root_fstype)) < 0)
                 return -ENOMEM;
         {
                 _cleanup_free_ char *ver = strprintf("%d.%d", gu->major, gu->minor);
@@ -191,10 +191,10 @@ int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, co
         r = dkms_json(s, &v);
         if (r < 0 || add(o, "dkms", v) < 0)
                 return -ENOMEM;
-        v = strv_json(s->broken_packages);
+        v = json_strv(s->broken_packages);
         if (!v || add(o, "broken_packages", v) < 0)
                 return -ENOMEM;
-        v = strv_json(s->notes);
+        v = json_strv(s->notes);
         if (!v || add(o, "notes", v) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(o);
@@ -210,11 +210,11 @@ json_object *json_failure(const char *command, int exit_code, const char *messag
                 return NULL;
         }
         json_object_object_add(o, "kpin", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(o, "command", str_or_null(command));
+        json_object_object_add(o, "command", json_str_or_null(command));
         json_object_object_add(o, "ok", json_object_new_boolean(0));
         json_object_object_add(e, "exit_code", json_object_new_int(exit_code));
         json_object_object_add(e, "class", json_object_new_string(log_exit_code_name(exit_code)));
-        json_object_object_add(e, "message", str_or_null(message));
+        json_object_object_add(e, "message", json_str_or_null(message));
         json_object_object_add(o, "error", e);
         return o;
 }

@@ -15,6 +15,10 @@ int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, co
 /* {"kpin": VERSION, "command": ..., "ok": false, "error": {...}} for failed runs. */
 json_object *json_failure(const char *command, int exit_code, const char *message);
 
+/* A JSON string, or NULL (JSON null) for NULL; an array of strings. */
+json_object *json_str_or_null(const char *s);
+json_object *json_strv(char * const *l);
+
 /* Writes o to the report file (if any) and to stdout (if asked), then
  * drops o. Records the failure (log_fail) when it cannot. */
 int json_emit(json_object *o, bool to_stdout, const char *report);

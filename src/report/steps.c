@@ -1,20 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 
+#include "report/json.h"
 #include "shared/strv.h"
 #include "steps.h"
-
-json_object *json_strv(char * const *l) {
-        json_object *a = json_object_new_array();
-
-        STRV_FOREACH(s, l)
-                json_object_array_add(a, json_object_new_string(*s));
-        return a;
-}
-
-json_object *json_str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
 
 void pin_result_to_json(const PinResult *r, json_object *o) {
         json_object *g = json_object_new_object();

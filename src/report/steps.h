@@ -13,6 +13,3 @@ void pin_result_print(const PinResult *r, const char *target);
 void dkms_result_to_json(const DkmsResult *r, json_object *o);
 /* Each module's first line starts with first, the others with indent. */
 void dkms_result_print(const DkmsResult *r, const char *first, const char *indent);
-
-json_object *json_strv(char * const *l);
-json_object *json_str_or_null(const char *s);

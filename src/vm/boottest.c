@@ -9,6 +9,7 @@
 #include "core/kver.h"
 #include "guest/probe.h"
 #include "guest/session.h"
+#include "report/json.h"
 #include "shared/cleanup.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -148,20 +149,16 @@ size_t boot_test_junit_cases(const BootTest *t, JunitCase *cases) {
         return t->n_checks;
 }
 
-static json_object *str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
 void boot_test_to_json(const BootTest *t, json_object *o) {
         const BootResult *b = &t->boot;
         json_object *cs = json_object_new_array(), *st = json_object_new_object(), *probe = json_object_new_array();
 
         json_object_object_add(o, "accel", json_object_new_string(t->kvm ? "kvm" : "tcg"));
         json_object_object_add(o, "firmware", json_object_new_string(t->firmware == FIRMWARE_UEFI ? "uefi" : "bios"));
-        json_object_object_add(o, "expected_kernel", str_or_null(t->expect));
-        json_object_object_add(o, "grub_loaded", str_or_null(b->grub_kernel));
-        json_object_object_add(o, "kernel", str_or_null(b->kernel));
-        json_object_object_add(o, "failure", str_or_null(b->failure));
+        json_object_object_add(o, "expected_kernel", json_str_or_null(t->expect));
+        json_object_object_add(o, "grub_loaded", json_str_or_null(b->grub_kernel));
+        json_object_object_add(o, "kernel", json_str_or_null(b->kernel));
+        json_object_object_add(o, "failure", json_str_or_null(b->failure));
         json_object_object_add(o, "timed_out", json_object_new_boolean(b->timed_out));
         for (int s = 0; s < _STAGE_MAX; s++)
                 json_object_object_add(st, boot_stage_to_string(s), b->at[s] >= 0 ? json_object_new_double(b->at[s]) : NULL);
@@ -171,14 +168,14 @@ void boot_test_to_json(const BootTest *t, json_object *o) {
 
                 json_object_object_add(c, "name", json_object_new_string(t->checks[i].name));
                 json_object_object_add(c, "passed", json_object_new_boolean(t->checks[i].passed));
-                json_object_object_add(c, "message", str_or_null(t->checks[i].message));
+                json_object_object_add(c, "message", json_str_or_null(t->checks[i].message));
                 json_object_array_add(cs, c);
         }
         json_object_object_add(o, "checks", cs);
         STRV_FOREACH(l, b->probe)
                 json_object_array_add(probe, json_object_new_string(*l));
         json_object_object_add(o, "probe", probe);
-        json_object_object_add(o, "console_tail", str_or_null(b->tail));
+        json_object_object_add(o, "console_tail", json_str_or_null(b->tail));
         json_object_object_add(o, "seconds", json_object_new_double(b->seconds));
 }
 
