@@ -79,6 +79,16 @@ static int field_continue(Deb822Field *f, const char *text, size_t n) {
         return 0;
 }
 
+/* How many of the n bytes at p are blanks, never looking past them (the
+ * text need not be NUL-terminated). */
+static size_t blanks(const char *p, size_t n) {
+        size_t k = 0;
+
+        while (k < n && (p[k] == ' ' || p[k] == '\t'))
+                k++;
+        return k;
+}
+
 int deb822_parse(const char *text, size_t len, Deb822 **ret, unsigned *ret_line) {
         Deb822 *d = calloc(1, sizeof(Deb822));
         const char *p = text, *end = text + len;
@@ -95,7 +105,7 @@ int deb822_parse(const char *text, size_t len, Deb822 **ret, unsigned *ret_line)
                 line++;
                 if (n > 0 && p[n - 1] == '\r')
                         n--;
-                if (n == 0 || strspn(p, " \t") >= n) {
+                if (blanks(p, n) == n) {
                         in_stanza = false;
                 } else if (*p == '#') {
                         /* comment line (apt preferences allow them) */

@@ -105,12 +105,30 @@ static void test_apt_preferences(void **state) {
         assert_int_equal(apt_pref_matches("/[unclosed/", "x"), 0);
 }
 
+/* The parser takes (text, len): nothing past len is read, even when the
+ * last line is all blanks (found by fuzz-deb822; ASan checks it here). */
+static void test_unterminated(void **state) {
+        static const char t[] = "Package: a\nVersion: 1\n  \t";
+        char *buf = malloc(sizeof(t) - 1);
+        Deb822 *d = NULL;
+
+        (void) state;
+        assert_non_null(buf);
+        memcpy(buf, t, sizeof(t) - 1);
+        assert_int_equal(deb822_parse(buf, sizeof(t) - 1, &d, NULL), 0);
+        assert_int_equal(d->n_stanzas, 1);
+        assert_string_equal(deb822_get(&d->stanzas[0], "Version"), "1");
+        deb822_free(d);
+        free(buf);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_real_status),
                 cmocka_unit_test(test_status_states),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_apt_preferences),
+                cmocka_unit_test(test_unterminated),
         };
         return cmocka_run_group_tests_name("deb822", tests, NULL, NULL);
 }
