@@ -13,6 +13,7 @@
 #include "core/grubcfg.h"
 #include "core/kver.h"
 #include "debian.h"
+#include "image.h"
 #include "shared/cleanup.h"
 #include "shared/log.h"
 #include "shared/spawn.h"
@@ -46,21 +47,6 @@ static int append(char **buf, size_t *n, const char *s) {
         return 0;
 }
 
-static int pread_all(void *userdata, uint64_t off, void *buf, size_t len) {
-        int fd = *(int *) userdata;
-
-        for (size_t done = 0; done < len;) {
-                ssize_t k = pread(fd, (char *) buf + done, len - done, (off_t) (off + done));
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return k < 0 ? -errno : -EIO;
-                done += (size_t) k;
-        }
-        return 0;
-}
-
 /* dpkg-deb -f reads only the control member: a copy cut short would pass
  * it and fail in the guest, minutes later. */
 static int check_deb_file(const char *path) {
@@ -71,7 +57,7 @@ static int check_deb_file(const char *path) {
 
         if (fd < 0 || fstat(fd, &st) < 0)
                 return log_fail(KPIN_EXIT_PACKAGES, -errno, "%s: cannot read: %m", path);
-        r = deb_check_archive(pread_all, &fd, (uint64_t) st.st_size, &why);
+        r = deb_check_archive(image_read_fd, &fd, (uint64_t) st.st_size, &why);
         if (r == -EBADMSG)
                 return log_fail(KPIN_EXIT_PACKAGES, r, "%s: not a valid .deb (%s)", path, why);
         return r;

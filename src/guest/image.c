@@ -18,7 +18,7 @@
 #define QEMU_LOCK_PERM_BASE 100
 #define QEMU_PERM_WRITE_BIT 1
 
-static int pread_exact(void *userdata, uint64_t off, void *buf, size_t len) {
+int image_read_fd(void *userdata, uint64_t off, void *buf, size_t len) {
         int fd = *(int *) userdata;
         size_t done = 0;
 
@@ -111,7 +111,7 @@ static int check_backing(const char *top, const char *top_dir, const char *path,
         if (!S_ISREG(st.st_mode))
                 return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE, "%s: backing file %s is not a regular file", top,
                                 backing);
-        r = image_identify(pread_exact, &fd, (uint64_t) st.st_size, &binfo, &why);
+        r = image_identify(image_read_fd, &fd, (uint64_t) st.st_size, &binfo, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -159,7 +159,7 @@ int image_check(const char *path, bool for_write, char * const *allow_backing, I
         if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
                 return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE, "%s: not a regular file", path);
 
-        r = image_identify(pread_exact, &fd, (uint64_t) st.st_size, &info, &why);
+        r = image_identify(image_read_fd, &fd, (uint64_t) st.st_size, &info, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {

@@ -13,5 +13,8 @@
  * process has it open for writing. Records the failure class (log_fail) on error. */
 int image_check(const char *path, bool for_write, char * const *allow_backing, ImageInfo *ret);
 
+/* An ImageReadFn over a file descriptor (userdata: an int *). */
+int image_read_fd(void *userdata, uint64_t off, void *buf, size_t len);
+
 /* 1 if a QEMU process holds the image with write permission, 0 if not. */
 int image_locked_for_write(int fd);
