@@ -47,7 +47,7 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                 "-nic", "none",             /* no network */
                 "-machine", c->firmware == FIRMWARE_UEFI ? "q35" : "pc",
                 "-accel", c->kvm ? "kvm" : "tcg",
-                "-cpu", c->kvm ? "host" : "max",
+                "-cpu", c->kvm ? "host" : KPIN_TCG_CPU,
                 "-no-reboot",               /* a reboot loop ends the test */
         };
         for (size_t i = 0; i < ELEMENTSOF(fixed) && r >= 0; i++)

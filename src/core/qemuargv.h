@@ -10,6 +10,15 @@ typedef enum Firmware {
 
 int firmware_from_string(const char *s, Firmware *ret);
 
+/* The CPU kpin's VMs get under TCG (the appliance and the boot test).
+ * QEMU's default there, "max", offers AVX2, and glibc then picks AVX2
+ * string and memory routines that TCG translates slowly: measured in the
+ * appliance on 2 cores, mkinitramfs 56 s with "max" and 47 s with this,
+ * a DKMS build 31 s and 30 s ("Nehalem" was slower than both, 70 s).
+ * x86-64-v2, not plain qemu64, so a distribution built for v2 still runs.
+ * Under KVM the VMs get the host's CPU. */
+#define KPIN_TCG_CPU "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16"
+
 /* A boot-test VM, as data. It gets no network, no host shares, no
  * display; its serial console and QMP are unix sockets QEMU listens on
  * (the serial one holds the VM until kpin connects, so no byte is lost). */

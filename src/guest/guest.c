@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/grubcfg.h"
+#include "core/qemuargv.h"
 #include "guest.h"
 #include "shared/cleanup.h"
 #include "shared/clock.h"
@@ -139,6 +140,7 @@ void guest_progress_label(Guest *gu, const char *label) {
 int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         _cleanup_(guestfs_closep) guestfs_h *g = NULL;
         _cleanup_(guest_closep) Guest *gu = NULL;
+        double t0;
         int r;
 
         g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
@@ -153,7 +155,8 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         if (!o->kvm) {
                 const char *settings[] = { "force_tcg", NULL };
 
-                if (guestfs_set_backend_settings(g, (char **) settings) < 0)
+                if (guestfs_set_backend_settings(g, (char **) settings) < 0 ||
+                    guestfs_config(g, "-cpu", KPIN_TCG_CPU) < 0)
                         return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         }
         if (o->network && guestfs_set_network(g, 1) < 0)
@@ -180,6 +183,7 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         if (gu->progress_tty && guestfs_set_event_callback(g, on_progress, GUESTFS_EVENT_PROGRESS, 0, gu) < 0)
                 gu->progress_tty = false;
         log_debug("launching the libguestfs appliance (%s)", o->kvm ? "KVM" : "TCG");
+        t0 = monotonic_s();
         if (guestfs_launch(g) < 0) {
                 const char *e = last_error(g);
 
@@ -187,10 +191,13 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
                         return log_fail(KPIN_EXIT_IMAGE_BUSY, -EBUSY, "%s: image is in use: %s", image, e);
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "cannot start the libguestfs appliance: %s", e);
         }
+        log_debug("appliance up in %.1f s", monotonic_s() - t0);
         gu->g = TAKE_PTR(g);
+        t0 = monotonic_s();
         r = inspect_and_mount(gu);
         if (r < 0)
                 return r;
+        log_debug("guest inspected and mounted in %.1f s", monotonic_s() - t0);
         *ret = TAKE_PTR(gu);
         return 0;
 }

@@ -56,6 +56,17 @@ test_expect_success 'a qcow2 marked corrupt: exit 4' '
 	expect_refusal 4 "$PWD/marked.qcow2" "marked corrupt"
 '
 
+test_expect_success 'a qcow2 whose L1 table lies past its end: exit 4, not 8 lines' '
+	qemu-img create -q -f qcow2 badl1.qcow2 1G &&
+	printf "\000\000\001\000\000\000\000\000" | dd of=badl1.qcow2 bs=1 seek=40 conv=notrunc status=none &&
+	expect_refusal 4 "$PWD/badl1.qcow2" "L1 table lies outside the file"
+'
+
+test_expect_success 'a qcow2 whose backing file is gone: exit 4' '
+	qemu-img create -q -f qcow2 -u -F qcow2 -b "$PWD/gone.qcow2" orphan.qcow2 1G &&
+	expect_refusal 4 "$PWD/orphan.qcow2" "backing file" "cannot be opened"
+'
+
 test_expect_success 'a backing file outside the image directory is refused: exit 4' '
 	mkdir sub &&
 	qemu-img create -q -f qcow2 -F raw -b /etc/hostname sub/evil.qcow2 1G 2>/dev/null ||

@@ -22,6 +22,8 @@ static void test_bios_tcg(void **state) {
         assert_true(has_pair(argv, "-nic", "none"));
         assert_true(strv_contains(argv, "-nodefaults"));
         assert_true(has_pair(argv, "-accel", "tcg"));
+        /* not "max": its AVX2 is slow under TCG; x86-64-v2 stays */
+        assert_true(has_pair(argv, "-cpu", "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16"));
         assert_true(has_pair(argv, "-machine", "pc"));
         assert_true(has_pair(argv, "-m", "1024"));
         assert_true(has_pair(argv, "-drive", "file=/var/tmp/o.qcow2,format=qcow2,if=virtio,cache=unsafe"));
