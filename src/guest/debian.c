@@ -140,6 +140,7 @@ void pin_result_done(PinResult *r) {
         free(r->grub_after);
         free(r->boot_before);
         free(r->boot_after);
+        guest_state_free(r->state_after);
         *r = (PinResult) {};
 }
 
@@ -715,14 +716,17 @@ static int set_grub_default(Guest *gu, const GuestState *before, const char *rel
         return 0;
 }
 
-/* Parses the guest's grub.cfg now; 1 if its default boots release. */
-static int grub_boots(Guest *gu, const char *release, char **ret_kernel, char **ret_problem) {
-        _cleanup_(guest_state_freep) GuestState *s = NULL;
+/* Inspects the guest now (kept in res->state_after: the pin's last write
+ * is behind it); 1 if grub.cfg's default boots release. */
+static int grub_boots(Guest *gu, const char *release, PinResult *res, char **ret_kernel, char **ret_problem) {
+        GuestState *s = NULL;
         int r;
 
         r = guest_inspect(gu, &s);
         if (r < 0)
                 return r;
+        guest_state_free(res->state_after);
+        res->state_after = s;
         *ret_kernel = s->grub_kernel ? strdup(s->grub_kernel) : NULL;
         *ret_problem = s->grub_problem ? strdup(s->grub_problem) : NULL;
         return s->grub_kernel && !s->grub.fallback && strcmp(s->grub_kernel, release) == 0;
@@ -734,7 +738,7 @@ static int regenerate_grub(Guest *gu, const char *release, bool force, PinResult
         int r;
 
         if (!force) {
-                r = grub_boots(gu, release, &res->boot_after, &problem);
+                r = grub_boots(gu, release, res, &res->boot_after, &problem);
                 if (r != 0)
                         return r < 0 ? r : 0;
                 res->boot_after = mfree(res->boot_after);
@@ -750,7 +754,7 @@ static int regenerate_grub(Guest *gu, const char *release, bool force, PinResult
         res->grub_regenerated = true;
         res->changed = true;
         /* update-grub exits 0 on a useless grub.cfg: believe only what it wrote */
-        r = grub_boots(gu, release, &res->boot_after, &problem);
+        r = grub_boots(gu, release, res, &res->boot_after, &problem);
         if (r < 0)
                 return r;
         if (r == 0)

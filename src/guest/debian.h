@@ -44,6 +44,8 @@ typedef struct PinResult {
         bool prefs_written;
         bool grub_regenerated;
         bool changed;
+        GuestState *state_after;   /* the guest as the pin left it (its last
+                                    * inspection, for the next step to reuse) */
 } PinResult;
 
 void pin_result_done(PinResult *r);
