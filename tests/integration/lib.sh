@@ -89,24 +89,37 @@ release_image() {
 # KPIN_TEST_SHARED (a script run alone makes its own in its trash).
 SHARED=${KPIN_TEST_SHARED:-$TRASH}
 
+# shared_image NAME CMD...: makes $SHARED/NAME.qcow2 by running CMD (a kpin
+# command that writes it) unless it is there, and prints its path. Scripts
+# run in parallel: the first one makes it under a lock, the others wait for
+# it. CMD's stdout and stderr sit beside it as NAME.{out,err}; its TMPDIR is
+# NAME.tmp, so a test can tell what that run left there.
+shared_image() {
+	local name=$1 img=$SHARED/$1.qcow2
+	shift
+	(
+		flock 8
+		[ -e "$img" ] && exit 0
+		mkdir -p "$SHARED/$name.tmp" &&
+			TMPDIR=$SHARED/$name.tmp "$@" >"$SHARED/$name.out" 2>"$SHARED/$name.err" || {
+			echo "making the shared image $name failed:" >&2
+			cat "$SHARED/$name.err" >&2
+			rm -f "$img"
+			exit 1
+		}
+		chmod a-w "$img"
+	) 8>"$SHARED/.lock-$name" || return 1
+	echo "$img"
+}
+
 # pinned_trixie: the trixie fixture pinned to 6.1 from the pkgdir-6.1
 # fixture by the kpin under test (read-only). Its stdout, stderr and
 # --report JSON sit beside it as pinned-trixie.{out,err,json}.
 pinned_trixie() {
-	local img=$SHARED/pinned-trixie.qcow2 trixie pkgdir
-	if [ ! -e "$img" ]; then
-		trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
-		if ! kpin pin "$trixie" --kernel 6.1 --packages "$pkgdir" -o "$img" \
-			--report "$SHARED/pinned-trixie.json" \
-			>"$SHARED/pinned-trixie.out" 2>"$SHARED/pinned-trixie.err"; then
-			echo "pinning the trixie fixture failed:" >&2
-			cat "$SHARED/pinned-trixie.err" >&2
-			rm -f "$img"
-			return 1
-		fi
-		chmod a-w "$img"
-	fi
-	echo "$img"
+	local trixie pkgdir
+	trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
+	shared_image pinned-trixie kpin pin "$trixie" --kernel 6.1 --packages "$pkgdir" \
+		-o "$SHARED/pinned-trixie.qcow2" --report "$SHARED/pinned-trixie.json"
 }
 
 # repaired_trixie: the trixie fixture repaired by `kpin repair` with the
@@ -114,20 +127,11 @@ pinned_trixie() {
 # `make demo` does it (read-only). Its stdout, stderr, --report JSON and
 # JUnit sit beside it as repaired-trixie.{out,err,json,xml}.
 repaired_trixie() {
-	local img=$SHARED/repaired-trixie.qcow2 trixie pkgdir
-	if [ ! -e "$img" ]; then
-		trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
-		if ! kpin repair "$trixie" --profile "$ROOT/images/demo.conf" --packages "$pkgdir" -o "$img" \
-			--report "$SHARED/repaired-trixie.json" --junit "$SHARED/repaired-trixie.xml" \
-			>"$SHARED/repaired-trixie.out" 2>"$SHARED/repaired-trixie.err"; then
-			echo "repairing the trixie fixture failed:" >&2
-			cat "$SHARED/repaired-trixie.err" >&2
-			rm -f "$img"
-			return 1
-		fi
-		chmod a-w "$img"
-	fi
-	echo "$img"
+	local trixie pkgdir
+	trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
+	shared_image repaired-trixie kpin repair "$trixie" --profile "$ROOT/images/demo.conf" --packages "$pkgdir" \
+		-o "$SHARED/repaired-trixie.qcow2" --report "$SHARED/repaired-trixie.json" \
+		--junit "$SHARED/repaired-trixie.xml"
 }
 
 # boot_serial IMAGE LOG PATTERN [SECONDS]: boots a throw-away overlay of

@@ -47,7 +47,8 @@ test_expect_success 'the human summary says what changed' '
 
 test_expect_success 'the original is byte-identical and no temporary is left anywhere' '
 	test "$(checksum "$TRIXIE")" = "$before" &&
-	test -z "$(ls -A "$SHARED" | grep "^\.kpin-")" &&
+	test -z "$(ls -A "$SHARED" | grep "^\.kpin-[0-9]*-pinned-trixie\.")" &&
+	test -z "$(ls -A "$SHARED/pinned-trixie.tmp")" &&
 	test -z "$(ls -A "$(dirname "$TRIXIE")" | grep "^\.kpin-")"
 '
 
