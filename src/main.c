@@ -143,12 +143,9 @@ static void help(void) {
                "\nSee kpin(1) for profiles, Packer and the nightly job.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg) {
-        fprintf(stderr, "kpin: ");
-        fprintf(stderr, fmt, arg);
-        fprintf(stderr, "\nTry 'kpin --help'.\n");
-        return KPIN_EXIT_USAGE;
-}
+/* A usage error fails the run like any other (so --json reports it too);
+ * main adds the hint. */
+#define usage_error(...) log_fail(KPIN_EXIT_USAGE, -EINVAL, __VA_ARGS__)
 
 enum {
         ARG_ACCEL = 0x100,
@@ -179,10 +176,13 @@ enum {
         ARG_HOLD,
         ARG_NO_HOLD,
         ARG_ALLOW_BACKING,
+        ARG_FORCE,
+        ARG_UEFI_VARS,
 };
 
-static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, unsigned *ret_used,
-                      const char **opt_names) {
+/* 0: go on with *ret_args; >0: done (--help, --version); <0: a usage
+ * error, recorded. */
+static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, const char **opt_names) {
         static const struct option options[] = {
                 { "accel", required_argument, NULL, ARG_ACCEL },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -216,73 +216,76 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 { "hold", no_argument, NULL, ARG_HOLD },
                 { "no-hold", no_argument, NULL, ARG_NO_HOLD },
                 { "allow-backing", required_argument, NULL, ARG_ALLOW_BACKING },
+                { "force", no_argument, NULL, ARG_FORCE },
+                { "uefi-vars", required_argument, NULL, ARG_UEFI_VARS },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
-        unsigned used = 0, before;
+        Options *o = &ctx->opt;
+        unsigned before;
         int c, r, idx;
 
         opterr = 0;
         for (idx = -1; (c = getopt_long(argc, argv, "-:vqxho:", options, &idx)) >= 0; idx = -1) {
-                before = used;
+                before = o->used;
                 switch (c) {
                 case ARG_KERNEL:
-                        ctx->kernel = optarg;
-                        used |= OPT_KERNEL;
+                        o->kernel = optarg;
+                        o->used |= OPT_KERNEL;
                         break;
                 case ARG_FLAVOUR:
-                        ctx->flavour = optarg;
-                        used |= OPT_FLAVOUR;
+                        o->flavour = optarg;
+                        o->used |= OPT_FLAVOUR;
                         break;
                 case ARG_PACKAGES:
-                        ctx->packages = optarg;
-                        used |= OPT_PACKAGES;
+                        o->packages = optarg;
+                        o->used |= OPT_PACKAGES;
                         break;
                 case 'o':
-                        ctx->output = optarg;
-                        used |= OPT_OUTPUT;
+                        o->output = optarg;
+                        o->used |= OPT_OUTPUT;
                         break;
                 case ARG_IN_PLACE:
-                        ctx->in_place = true;
-                        used |= OPT_OUTPUT;
+                        o->in_place = true;
+                        o->used |= OPT_OUTPUT;
                         break;
                 case ARG_KEEP_OLD:
-                        ctx->purge_old = false;
-                        used |= OPT_OLD;
+                        o->purge_old = false;
+                        o->used |= OPT_OLD;
                         break;
                 case ARG_PURGE_OLD:
-                        ctx->purge_old = true;
-                        used |= OPT_OLD;
+                        o->purge_old = true;
+                        o->used |= OPT_OLD;
                         break;
                 case ARG_MODULE:
-                        r = strv_extend(&ctx->modules, optarg);
+                        r = strv_extend(&o->modules, optarg);
                         if (r < 0)
                                 return r;
-                        used |= OPT_MODULE;
+                        o->used |= OPT_MODULE;
                         break;
                 case ARG_SOURCE:
-                        ctx->source = optarg;
-                        used |= OPT_SOURCE;
+                        o->source = optarg;
+                        o->used |= OPT_SOURCE;
                         break;
                 case ARG_BUILD_CONFIG:
-                        r = strv_extend(&ctx->build_configs, optarg);
+                        r = strv_extend(&o->build_configs, optarg);
                         if (r < 0)
                                 return r;
-                        used |= OPT_BUILD_CONFIG;
+                        o->used |= OPT_BUILD_CONFIG;
                         break;
                 case ARG_MATRIX:
-                        ctx->matrix = true;
-                        used |= OPT_MATRIX;
+                        o->matrix = true;
+                        o->used |= OPT_MATRIX;
                         break;
                 case ARG_EXPECT_KERNEL:
-                        ctx->expect_kernel = optarg;
-                        used |= OPT_EXPECT_KERNEL;
+                        o->expect_kernel = optarg;
+                        o->used |= OPT_EXPECT_KERNEL;
                         break;
                 case ARG_EXPECT_MODULE:
-                        r = strv_extend(&ctx->expect_modules, optarg);
+                        r = strv_extend(&o->expect_modules, optarg);
                         if (r < 0)
                                 return r;
-                        used |= OPT_EXPECT_MODULE;
+                        o->used |= OPT_EXPECT_MODULE;
                         break;
                 case ARG_TIMEOUT:
                 case ARG_MEMORY: {
@@ -294,46 +297,55 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                         if (errno || end == optarg || *end || optarg[0] == '-' || v > 1000000)
                                 return usage_error("'%s' is not a number here", optarg);
                         if (c == ARG_TIMEOUT) {
-                                ctx->timeout_s = (unsigned) v;
-                                used |= OPT_TIMEOUT;
+                                o->timeout_s = (unsigned) v;
+                                o->used |= OPT_TIMEOUT;
                         } else {
-                                ctx->memory_mb = (int) v;
-                                used |= OPT_MEMORY;
+                                o->memory_mb = (int) v;
+                                o->used |= OPT_MEMORY;
                         }
                         break;
                 }
                 case ARG_FIRMWARE:
-                        if (firmware_from_string(optarg, &ctx->firmware) < 0)
-                                return usage_error("--firmware takes bios or uefi, not '%s'", optarg);
-                        used |= OPT_FIRMWARE;
+                        if (firmware_spec_parse(optarg, &o->firmware) < 0)
+                                return usage_error("--firmware takes auto, all or a list of bios, uefi and "
+                                                   "uefi-secure, not '%s'", optarg);
+                        o->used |= OPT_FIRMWARE;
                         break;
                 case ARG_JUNIT:
-                        ctx->junit = optarg;
-                        used |= OPT_JUNIT;
+                        o->junit = optarg;
+                        o->used |= OPT_JUNIT;
                         break;
                 case ARG_SERIAL_LOG:
-                        ctx->serial_log = optarg;
-                        used |= OPT_SERIAL_LOG;
+                        o->serial_log = optarg;
+                        o->used |= OPT_SERIAL_LOG;
                         break;
                 case ARG_NETWORK:
-                        ctx->network = true;
-                        used |= OPT_NETWORK;
+                        o->network = true;
+                        o->used |= OPT_NETWORK;
                         break;
                 case ARG_PROFILE:
-                        ctx->profile = optarg;
-                        used |= OPT_PROFILE;
+                        o->profile = optarg;
+                        o->used |= OPT_PROFILE;
                         break;
                 case ARG_PACKER_MANIFEST:
-                        ctx->packer_manifest = optarg;
-                        used |= OPT_PACKER_MANIFEST;
+                        o->packer_manifest = optarg;
+                        o->used |= OPT_PACKER_MANIFEST;
                         break;
                 case ARG_NO_BOOT_TEST:
-                        used |= OPT_NO_BOOT_TEST;
+                        o->used |= OPT_NO_BOOT_TEST;
+                        break;
+                case ARG_FORCE:
+                        o->force = true;
+                        o->used |= OPT_FORCE;
+                        break;
+                case ARG_UEFI_VARS:
+                        o->uefi_vars = optarg;
+                        o->used |= OPT_UEFI_VARS;
                         break;
                 case ARG_HOLD:
                 case ARG_NO_HOLD:
-                        ctx->hold = c == ARG_HOLD;
-                        used |= OPT_HOLD;
+                        o->hold = c == ARG_HOLD;
+                        o->used |= OPT_HOLD;
                         break;
                 case 1: /* positional, in order */
                         r = strv_extend(&args, optarg);
@@ -378,43 +390,37 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, uns
                 }
                 /* remember how each verb option was spelled, for errors */
                 for (unsigned b = 0; b < N_OPT_BITS; b++)
-                        if ((used & ~before) & (1u << b))
+                        if ((o->used & ~before) & (1u << b))
                                 opt_names[b] = c == 'o' ? "-o" : idx >= 0 ? options[idx].name : "?";
         }
         *ret_args = TAKE_PTR(args);
-        *ret_used = ctx->used = used;
         return 0;
 }
 
 static void context_done(Context *c) {
-        strv_free(c->modules);
-        strv_free(c->build_configs);
-        strv_free(c->expect_modules);
+        options_done(&c->opt);
         strv_free(c->allow_backing);
 }
 
-int main(int argc, char **argv) {
-        _cleanup_strv_free_ char **args = NULL;
-        _cleanup_(context_done) Context ctx = { .accel = ACCEL_AUTO, .timeout_s = 300, .memory_mb = 1024 };
-        const Verb *verb = NULL;
-        unsigned used = 0;
-        const char *opt_names[N_OPT_BITS] = {};
-        size_t n;
-        int r, code;
+/* --json and --report anywhere on the command line, even after a bad
+ * option: a failed run is reported the same way as any other. */
+static void scan_report_options(int argc, char **argv, Context *ctx) {
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strcmp(argv[i], "--json") == 0)
+                        ctx->json = true;
+                else if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
+                        ctx->report = argv[i + 1];
+                else if (startswith(argv[i], "--report="))
+                        ctx->report = argv[i] + strlen("--report=");
+}
 
-        r = parse_argv(argc, argv, &ctx, &args, &used, opt_names);
-        if (r < 0) {
-                log_error("%s", strerror(-r));
-                return KPIN_EXIT_FAILURE;
-        }
-        if (r == 1)
-                return KPIN_EXIT_OK;
-        if (r > 0)
-                return r;
-        log_set_verbosity(ctx.verbosity);
+static int check_verb(const Context *ctx, char **args, const char **opt_names, const Verb **ret) {
+        const Verb *verb = NULL;
+        unsigned bad;
+        size_t n;
 
         if (!args)
-                return usage_error("%s", "no command given");
+                return usage_error("no command given");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (strcmp(args[0], verbs[i].name) == 0)
                         verb = &verbs[i];
@@ -425,31 +431,51 @@ int main(int argc, char **argv) {
                 return usage_error("%s: missing argument", verb->name);
         if (n > verb->max_args)
                 return usage_error("too many arguments for %s", verb->name);
-        if (used & ~verb->options) {
-                const char *bad = NULL;
+        bad = ctx->opt.used & ~verb->options;
+        if (bad) {
+                const char *name = NULL;
 
-                for (unsigned b = 0; b < N_OPT_BITS && !bad; b++)
-                        if ((used & ~verb->options) & (1u << b))
-                                bad = opt_names[b];
-                fprintf(stderr, "kpin: %s: %s%s is not an option of %s\n", verb->name,
-                        bad && bad[0] != '-' ? "--" : "", bad ? bad : "this option", verb->name);
-                fprintf(stderr, "Try 'kpin --help'.\n");
-                return KPIN_EXIT_USAGE;
+                for (unsigned b = 0; b < N_OPT_BITS && !name; b++)
+                        if (bad & (1u << b))
+                                name = opt_names[b];
+                return usage_error("%s: %s%s is not an option of %s", verb->name, name && name[0] != '-' ? "--" : "",
+                                   name ? name : "this option", verb->name);
         }
-        ctx.verb = verb->name;
+        *ret = verb;
+        return 0;
+}
 
-        r = verb->run(&ctx, args + 1);
+int main(int argc, char **argv) {
+        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_(context_done) Context ctx = { .accel = ACCEL_AUTO };
+        const char *opt_names[N_OPT_BITS] = {};
+        const Verb *verb = NULL;
+        int r, code;
+
+        scan_report_options(argc, argv, &ctx);
+        r = parse_argv(argc, argv, &ctx, &args, opt_names);
+        if (r > 0)
+                return KPIN_EXIT_OK;
+        log_set_verbosity(ctx.verbosity);
+        if (r >= 0)
+                r = check_verb(&ctx, args, opt_names, &verb);
+        if (r >= 0) {
+                ctx.verb = verb->name;
+                r = verb->run(&ctx, args + 1);
+        }
         if (r >= 0)
                 return KPIN_EXIT_OK;
 
         code = log_failure_exit_code();
         if (code == 0) {
                 code = KPIN_EXIT_FAILURE;
-                log_fail(code, r, "%s failed: %s", verb->name, strerror(-r));
+                log_fail(code, r, "%s failed: %s", verb ? verb->name : "kpin", strerror(-r));
         }
         log_error("%s", log_failure_message() ? log_failure_message() : strerror(-r));
+        if (code == KPIN_EXIT_USAGE && !verb)
+                fprintf(stderr, "Try 'kpin --help'.\n");
         if ((ctx.json || ctx.report) && !ctx.reported) {
-                json_object *o = json_failure(verb->name, code, log_failure_message());
+                json_object *o = json_failure(verb ? verb->name : NULL, code, log_failure_message());
 
                 if (o) {
                         if (ctx.json)

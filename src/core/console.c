@@ -132,7 +132,8 @@ static void match_prompt(ConsoleMatcher *m) {
         if (m->len >= 7 && strcmp(m->line + m->len - 7, "login: ") == 0) {
                 m->prompt_reported = true;
                 emit(m, CONSOLE_LOGIN, m->line);
-        } else if (!m->kernel_seen && strstr(m->line, "Press any key to continue...")) {
+        } else if (!m->kernel_seen && (strstr(m->line, "Press any key to continue...") ||
+                                       endswith(m->line, "grub rescue> ") || strcmp(m->line, "grub> ") == 0)) {
                 m->prompt_reported = true;
                 emit(m, CONSOLE_GRUB_STUCK, m->line);
         } else if (strcmp(m->line, "(initramfs) ") == 0 || startswith(m->line, "dracut:/#")) {

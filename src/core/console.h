@@ -12,7 +12,7 @@ typedef enum ConsoleEventType {
         CONSOLE_GRUB_LOADING,   /* "Loading Linux 6.1.0-56-cloud-amd64 ..."; arg: the release */
         CONSOLE_GRUB_ERROR,     /* GRUB's "error: ..." before any kernel; arg: the line (GRUB may
                                  * still boot on: a missing initrd is an error, then a panic) */
-        CONSOLE_GRUB_STUCK,     /* GRUB gave up: "Press any key to continue..." before any kernel */
+        CONSOLE_GRUB_STUCK,     /* GRUB waits: "Press any key to continue..." or its prompt before any kernel */
         CONSOLE_KERNEL,         /* "Linux version X ..."; arg: the release */
         CONSOLE_USERSPACE,      /* systemd started ("Welcome to ...", "systemd[1]:"); arg: the line */
         CONSOLE_PANIC,          /* "Kernel panic - not syncing: ..."; arg: the line */

@@ -23,6 +23,9 @@ typedef struct Deb822 {
 /* -EBADMSG with *ret_line set on a malformed line. */
 int deb822_parse(const char *text, size_t len, Deb822 **ret, unsigned *ret_line);
 Deb822 *deb822_free(Deb822 *d);
+static inline void deb822_freep(Deb822 **d) {
+        deb822_free(*d);
+}
 /* Case-insensitive field lookup; NULL if absent. */
 const char *deb822_get(const Deb822Stanza *s, const char *name);
 

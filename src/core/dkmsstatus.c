@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dkmsstatus.h"
+#include "shellvars.h"
 #include "grubcfg.h"
 #include "shared/cleanup.h"
 #include "shared/strv.h"

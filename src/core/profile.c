@@ -234,14 +234,11 @@ static int handler(void *user, const char *section, const char *name, const char
                         *(int *) field = (int) n;
                 return 1;
         }
-        case KEY_FIRMWARE: {
-                Firmware f;
-
-                if (firmware_from_string(value, &f) < 0)
-                        return fail(ps, strprintf("firmware: '%s' is not bios or uefi", value));
-                *(int *) field = (int) f;
+        case KEY_FIRMWARE:
+                if (firmware_spec_parse(value, (unsigned *) field) < 0)
+                        return fail(ps, strprintf("firmware: '%s' is not auto, all or a list of bios, uefi and "
+                                                  "uefi-secure", value));
                 return 1;
-        }
         }
         return fail(ps, strprintf("%s: unhandled key", name));
 }
@@ -262,8 +259,7 @@ void profile_done(Profile *p) {
 }
 
 int profile_parse(const char *path, const char *text, Profile *ret, char **ret_error) {
-        _cleanup_(profile_done) Profile p = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1,
-                                               .firmware = -1 };
+        _cleanup_(profile_done) Profile p = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
         _cleanup_free_ char *dir = NULL;
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
         Parser ps = { .p = &p, .pos = text, .at_line_start = true };

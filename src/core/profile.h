@@ -30,7 +30,7 @@ typedef struct Profile {
         char *expect_kernel;
         char **expect_modules;
         unsigned timeout_s;     /* 0: unset */
-        int firmware;           /* -1: unset, else a Firmware */
+        unsigned firmware;      /* 0: unset, else as firmware_spec_parse() */
         int memory_mb;          /* 0: unset */
 } Profile;
 

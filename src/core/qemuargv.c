@@ -6,13 +6,60 @@
 #include "shared/cleanup.h"
 #include "shared/strv.h"
 
+static const char *const firmware_names[_FIRMWARE_MAX] = {
+        [FIRMWARE_BIOS] = "bios", [FIRMWARE_UEFI] = "uefi", [FIRMWARE_UEFI_SECURE] = "uefi-secure",
+};
+
 int firmware_from_string(const char *s, Firmware *ret) {
-        if (strcmp(s, "bios") == 0)
-                *ret = FIRMWARE_BIOS;
-        else if (strcmp(s, "uefi") == 0)
-                *ret = FIRMWARE_UEFI;
-        else
+        for (size_t i = 0; i < _FIRMWARE_MAX; i++)
+                if (strcmp(s, firmware_names[i]) == 0) {
+                        *ret = (Firmware) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *firmware_to_string(Firmware f) {
+        return f < _FIRMWARE_MAX ? firmware_names[f] : "unknown";
+}
+
+const char *firmware_label(Firmware f) {
+        static const char *const labels[_FIRMWARE_MAX] = {
+                [FIRMWARE_BIOS] = "BIOS", [FIRMWARE_UEFI] = "UEFI", [FIRMWARE_UEFI_SECURE] = "UEFI Secure Boot",
+        };
+
+        return f < _FIRMWARE_MAX ? labels[f] : "unknown";
+}
+
+int firmware_spec_parse(const char *s, unsigned *ret) {
+        unsigned spec = 0;
+
+        if (strcmp(s, "auto") == 0) {
+                *ret = FIRMWARE_SPEC_AUTO;
+                return 0;
+        }
+        for (const char *p = s; *p;) {
+                size_t n = strcspn(p, ",");
+                Firmware f;
+                char word[32];
+
+                if (n == 0 || n >= sizeof(word))
+                        return -EINVAL;
+                memcpy(word, p, n);
+                word[n] = '\0';
+                if (strcmp(word, "all") == 0)
+                        spec |= FIRMWARE_SPEC_ALL;
+                else if (firmware_from_string(word, &f) >= 0)
+                        spec |= 1u << f;
+                else
+                        return -EINVAL;
+                p += n;
+                if (*p == ',' && !*++p)
+                        return -EINVAL;
+        }
+        if (!spec)
                 return -EINVAL;
+        *ret = spec;
         return 0;
 }
 
@@ -38,14 +85,17 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
         if (!safe_path(c->disk) || !safe_path(c->serial_socket) || !safe_path(c->qmp_socket) ||
             c->memory_mb < 128 || c->smp < 1)
                 return -EINVAL;
-        if (c->firmware == FIRMWARE_UEFI && (!safe_path(c->ovmf_code) || !safe_path(c->ovmf_vars)))
+        if (c->firmware != FIRMWARE_BIOS && (!safe_path(c->ovmf_code) || !safe_path(c->ovmf_vars)))
+                return -EINVAL;
+        if (c->seed && !safe_path(c->seed))
                 return -EINVAL;
 
         const char *fixed[] = {
                 c->binary ? c->binary : "qemu-system-x86_64",
                 "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
                 "-nic", "none",             /* no network */
-                "-machine", c->firmware == FIRMWARE_UEFI ? "q35" : "pc",
+                /* Secure Boot: the variable store only writable from SMM */
+                "-machine", c->firmware == FIRMWARE_UEFI_SECURE ? "q35,smm=on" : c->firmware == FIRMWARE_UEFI ? "q35" : "pc",
                 "-accel", c->kvm ? "kvm" : "tcg",
                 "-cpu", c->kvm ? "host" : KPIN_TCG_CPU,
                 "-no-reboot",               /* a reboot loop ends the test */
@@ -62,7 +112,13 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                 r = add(&l, "-smp", NULL);
         if (r >= 0)
                 r = add(&l, num, NULL);
-        if (c->firmware == FIRMWARE_UEFI) {
+        if (c->firmware == FIRMWARE_UEFI_SECURE) {
+                if (r >= 0)
+                        r = add(&l, "-global", NULL);
+                if (r >= 0)
+                        r = add(&l, "driver=cfi.pflash01,property=secure,value=on", NULL);
+        }
+        if (c->firmware != FIRMWARE_BIOS) {
                 if (r >= 0)
                         r = add(&l, "-drive", NULL);
                 if (r >= 0)
@@ -76,6 +132,21 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                 r = add(&l, "-drive", NULL);
         if (r >= 0)
                 r = add(&l, "file=%s,format=qcow2,if=virtio,cache=unsafe", c->disk);
+        if (c->seed) {
+                if (r >= 0)
+                        r = add(&l, "-drive", NULL);
+                if (r >= 0)
+                        r = add(&l, "file=%s,format=raw,if=virtio,readonly=on", c->seed);
+        }
+        STRV_FOREACH(s, c->smbios_strings) {
+                /* QEMU's option syntax: a comma in a value is written twice */
+                if (strchr(*s, ','))
+                        return -EINVAL;
+                if (r >= 0)
+                        r = add(&l, "-smbios", NULL);
+                if (r >= 0)
+                        r = add(&l, "type=11,value=%s", *s);
+        }
         if (r >= 0)
                 r = add(&l, "-chardev", NULL);
         if (r >= 0)

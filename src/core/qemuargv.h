@@ -6,9 +6,23 @@
 typedef enum Firmware {
         FIRMWARE_BIOS,
         FIRMWARE_UEFI,
+        FIRMWARE_UEFI_SECURE,     /* OVMF with Secure Boot enforcing */
+        _FIRMWARE_MAX,
 } Firmware;
 
 int firmware_from_string(const char *s, Firmware *ret);
+const char *firmware_to_string(Firmware f);   /* bios, uefi, uefi-secure */
+const char *firmware_label(Firmware f);       /* BIOS, UEFI, UEFI Secure Boot */
+
+/* What --firmware asks for: a set of firmwares (1 << Firmware), or auto
+ * (the path the image supports, BIOS first) or all (every path it
+ * supports, BIOS and UEFI), resolved once the image is known. */
+enum {
+        FIRMWARE_SPEC_AUTO = 1u << 8,
+        FIRMWARE_SPEC_ALL = 1u << 9,
+};
+/* "auto", "all", or a comma list of bios, uefi, uefi-secure (and all). */
+int firmware_spec_parse(const char *s, unsigned *ret);
 
 /* The CPU kpin's VMs get under TCG (the appliance and the boot test).
  * QEMU's default there, "max", offers AVX2, and glibc then picks AVX2
@@ -30,6 +44,8 @@ typedef struct QemuConfig {
         Firmware firmware;
         const char *ovmf_code;      /* UEFI: read-only firmware code */
         const char *ovmf_vars;      /* UEFI: a writable copy of the variable store */
+        const char *seed;           /* a raw read-only second disk (a cloud-init seed), or NULL */
+        char * const *smbios_strings; /* SMBIOS type 11 OEM strings (systemd credentials) */
         const char *serial_socket;
         const char *qmp_socket;
 } QemuConfig;

@@ -11,7 +11,7 @@
 #include "core/dkmsstatus.h"
 #include "core/kver.h"
 #include "core/modinfo.h"
-#include "debian.h"
+#include "apt.h"
 #include "dkms.h"
 #include "shared/cleanup.h"
 #include "shared/clock.h"
@@ -58,13 +58,29 @@ void dkms_cells_free(DkmsCell *c, size_t n) {
 
 /* The kernel to build for: a release, series or prefix among the guest's
  * kernels (newest match), or the one GRUB boots. */
-static int resolve_kernel(Guest *gu, const GuestState *st, const char *want, const KernelInfo **ret) {
+static int resolve_kernel(Guest *gu, const GuestState *st, const char *want, char **ret) {
         const KernelInfo *k = NULL;
 
         for (size_t i = 0; i < st->n_kernels && !k; i++) /* newest first */
                 if (want ? (strcmp(st->kernels[i].release, want) == 0 || kver_matches(st->kernels[i].release, want))
                          : (st->grub_kernel && strcmp(st->kernels[i].release, st->grub_kernel) == 0))
                         k = &st->kernels[i];
+        if (!k && want) {
+                /* a kernel installed since st was read (the pin step's) */
+                _cleanup_free_ char *vmlinuz = strprintf("/boot/vmlinuz-%s", want),
+                                    *build = strprintf("/lib/modules/%s/build", want);
+
+                if (!vmlinuz || !build)
+                        return -ENOMEM;
+                if (guest_is_file(gu, vmlinuz)) {
+                        if (!guest_is_dir(gu, build))
+                                return log_fail(KPIN_EXIT_DKMS, -ENOENT,
+                                                "%s: the headers of %s are not installed in the image (linux-headers-%s)",
+                                                gu->image, want, want);
+                        *ret = strdup(want);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
         if (!k)
                 return log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: %s%s%s", gu->image,
                                 want ? "no kernel " : "cannot tell which kernel GRUB boots",
@@ -73,8 +89,8 @@ static int resolve_kernel(Guest *gu, const GuestState *st, const char *want, con
                 return log_fail(KPIN_EXIT_DKMS, -ENOENT,
                                 "%s: the headers of %s are not installed in the image (linux-headers-%s)", gu->image,
                                 k->release, k->release);
-        *ret = k;
-        return 0;
+        *ret = strdup(k->release);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int read_conf(Guest *gu, const char *name, const char *version, DkmsConf *ret) {
@@ -176,7 +192,7 @@ static int copy_build_config(Guest *gu, const char *spec) {
                 return -ENOMEM;
         if ((*dir && guestfs_mkdir_p(gu->g, dir) < 0) || guest_write_file(gu, dest, text, len) < 0)
                 return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: cannot write %s in the guest: %s", gu->image, dest,
-                                guestfs_last_error(gu->g));
+                                guest_last_error(gu));
         log_info("copied %s to %s in the guest", host, dest);
         return 0;
 }
@@ -244,17 +260,16 @@ static int add_source_dir(Guest *gu, const char *src, char **ret_name, char **re
         unlink(tar);
         if (r < 0)
                 return log_fail(KPIN_EXIT_FAILURE, r, "%s: copying %s to %s in the guest failed: %s", gu->image, src,
-                                dest, guestfs_last_error(gu->g));
+                                dest, guest_last_error(gu));
         {
                 char *argv[] = { "dkms", "add", "-m", conf.name, "-v", conf.version, NULL };
+                _cleanup_free_ char *what = strprintf("dkms add %s", spec);
 
-                r = guest_run(gu, argv, NULL, &err);
-        }
-        {
-                _cleanup_free_ char *why = error_line(err);
-
+                if (!what)
+                        return -ENOMEM;
+                r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_DKMS, "Error! ", what);
                 if (r < 0)
-                        return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms add %s failed: %s", gu->image, spec, why);
+                        return r;
         }
         *ret_name = TAKE_PTR(conf.name);
         *ret_version = TAKE_PTR(conf.version);
@@ -292,7 +307,7 @@ static int add_source_deb(Guest *gu, const char *deb, char **ret_name, char **re
         if (!dir)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: ships no /usr/src/NAME-VERSION/dkms.conf; not a DKMS package", deb);
         log_info("installing %s in the guest", deb);
-        r = debian_install_debs(gu, files, &err);
+        r = apt_install_debs(gu, files, &err);
         if (r == -EIO) {
                 _cleanup_free_ char *why = NULL;
                 const char *e = err ? strstr(err, "E: ") : NULL;
@@ -322,15 +337,13 @@ static int add_source_deb(Guest *gu, const char *deb, char **ret_name, char **re
                         return -ENOMEM;
                 if (!guest_is_dir(gu, reg)) {
                         char *argv[] = { "dkms", "add", "-m", conf.name, "-v", conf.version, NULL };
+                        _cleanup_free_ char *what = strprintf("dkms add %s/%s", conf.name, conf.version);
 
-                        err = mfree(err);
-                        r = guest_run(gu, argv, NULL, &err);
-                        if (r < 0) {
-                                _cleanup_free_ char *why = error_line(err);
-
-                                return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms add %s/%s failed: %s", gu->image,
-                                                conf.name, conf.version, why);
-                        }
+                        if (!what)
+                                return -ENOMEM;
+                        r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_DKMS, "Error! ", what);
+                        if (r < 0)
+                                return r;
                 }
         }
         *ret_name = TAKE_PTR(conf.name);
@@ -499,26 +512,17 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
         {
                 char *argv[] = { "depmod", "-a", (char *) kver, NULL };
 
-                err = mfree(err);
-                r = guest_run(gu, argv, NULL, &err);
-                if (r < 0) {
-                        _cleanup_free_ char *why = error_line(err);
-
-                        return log_fail(KPIN_EXIT_DKMS, r, "%s: depmod %s failed: %s", gu->image, kver, why);
-                }
+                r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_DKMS, "Error! ", "depmod");
+                if (r < 0)
+                        return r;
         }
         if (wanted_in_initramfs(gu, &conf)) {
                 char *argv[] = { "update-initramfs", "-u", "-k", (char *) kver, NULL };
 
                 log_info("regenerating the initramfs of %s", kver);
-                err = mfree(err);
-                r = guest_run(gu, argv, NULL, &err);
-                if (r < 0) {
-                        _cleanup_free_ char *why = error_line(err);
-
-                        return log_fail(KPIN_EXIT_DKMS, r, "%s: update-initramfs for %s failed: %s", gu->image, kver,
-                                        why);
-                }
+                r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_DKMS, "Error! ", "update-initramfs");
+                if (r < 0)
+                        return r;
                 b->initramfs = true;
         }
         b->seconds = monotonic_s() - t0;
@@ -528,15 +532,11 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
 int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResult *ret) {
         _cleanup_(dkms_result_done) DkmsResult res = {};
         _cleanup_strv_free_ char **names = NULL, **versions = NULL;
-        const KernelInfo *k = NULL;
         int r;
 
-        r = resolve_kernel(gu, st, req->kernel, &k);
+        r = resolve_kernel(gu, st, req->kernel, &res.kernel);
         if (r < 0)
                 return r;
-        res.kernel = strdup(k->release);
-        if (!res.kernel)
-                return -ENOMEM;
         STRV_FOREACH(c, req->build_configs)
                 if ((r = copy_build_config(gu, *c)) < 0)
                         return r;
@@ -572,7 +572,7 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
                 return -ENOMEM;
         for (size_t i = 0; names[i]; i++) {
                 res.n_modules++;
-                r = build_one(gu, names[i], versions[i], k->release, &res.modules[i], &res.changed);
+                r = build_one(gu, names[i], versions[i], res.kernel, &res.modules[i], &res.changed);
                 if (r < 0)
                         return r;
         }
@@ -610,7 +610,7 @@ static int headers_from_pkgdir(Guest *gu, const GuestState *st, const PkgDir *di
                         return r;
         }
         if (targets) {
-                r = debian_install_closure(gu, dir, targets, "the matrix", &installed);
+                r = apt_install_closure(gu, st->dpkg, dir, targets, "the matrix", &installed);
                 if (r < 0)
                         return r;
         }

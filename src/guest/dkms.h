@@ -4,8 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "debian.h"
 #include "guest.h"
+#include "host/pkgdir.h"
 #include "inspect.h"
 
 /* What `kpin dkms` (or a step of `kpin repair`) asks of one writable guest

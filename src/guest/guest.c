@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/grubcfg.h"
+#include "core/shellvars.h"
 #include "core/qemuargv.h"
 #include "guest.h"
 #include "shared/cleanup.h"
@@ -25,9 +25,41 @@ static void guestfs_closep(guestfs_h **g) {
 }
 
 static const char *last_error(guestfs_h *g) {
-        const char *e = guestfs_last_error(g);
+        const char *e = g ? guestfs_last_error(g) : NULL;
 
         return e ? e : "unknown libguestfs error";
+}
+
+const char *guest_last_error(Guest *gu) {
+        return last_error(gu->g);
+}
+
+void guest_os_done(GuestOs *os) {
+        free(os->root);
+        free(os->distro);
+        free(os->product);
+        free(os->arch);
+        free(os->root_fstype);
+        strv_free(os->mountpoints);
+        *os = (GuestOs) {};
+}
+
+int guest_os_copy(const GuestOs *from, GuestOs *to) {
+        GuestOs c = { .major = from->major, .minor = from->minor };
+
+        if ((from->root && !(c.root = strdup(from->root))) || (from->distro && !(c.distro = strdup(from->distro))) ||
+            (from->product && !(c.product = strdup(from->product))) || (from->arch && !(c.arch = strdup(from->arch))) ||
+            (from->root_fstype && !(c.root_fstype = strdup(from->root_fstype)))) {
+                guest_os_done(&c);
+                return -ENOMEM;
+        }
+        STRV_FOREACH(m, from->mountpoints)
+                if (strv_extend(&c.mountpoints, *m) < 0) {
+                        guest_os_done(&c);
+                        return -ENOMEM;
+                }
+        *to = c;
+        return 0;
 }
 
 static int mountpoint_cmp(const void *a, const void *b) {
@@ -51,8 +83,8 @@ static int read_pretty_name(Guest *gu) {
         if (r < 0)
                 return r;
         if (pretty && *pretty) {
-                free(gu->product);
-                gu->product = TAKE_PTR(pretty);
+                free(gu->os.product);
+                gu->os.product = TAKE_PTR(pretty);
         }
         return 0;
 }
@@ -74,23 +106,23 @@ static int inspect_and_mount(Guest *gu) {
                 log_warning("%s: %zu operating systems found, using the one on %s", gu->image,
                             strv_length(roots), roots[0]);
 
-        gu->root = strdup(roots[0]);
-        type = guestfs_inspect_get_type(g, gu->root);
-        gu->distro = guestfs_inspect_get_distro(g, gu->root);
-        gu->product = guestfs_inspect_get_product_name(g, gu->root);
-        gu->arch = guestfs_inspect_get_arch(g, gu->root);
-        gu->major = guestfs_inspect_get_major_version(g, gu->root);
-        gu->minor = guestfs_inspect_get_minor_version(g, gu->root);
-        if (!gu->root || !type || !gu->distro || !gu->product || !gu->arch)
+        gu->os.root = strdup(roots[0]);
+        type = guestfs_inspect_get_type(g, gu->os.root);
+        gu->os.distro = guestfs_inspect_get_distro(g, gu->os.root);
+        gu->os.product = guestfs_inspect_get_product_name(g, gu->os.root);
+        gu->os.arch = guestfs_inspect_get_arch(g, gu->os.root);
+        gu->os.major = guestfs_inspect_get_major_version(g, gu->os.root);
+        gu->os.minor = guestfs_inspect_get_minor_version(g, gu->os.root);
+        if (!gu->os.root || !type || !gu->os.distro || !gu->os.product || !gu->os.arch)
                 return log_fail(KPIN_EXIT_UNSUPPORTED, -EIO, "%s: inspecting the image failed: %s",
                                 gu->image, last_error(g));
         if (strcmp(type, "linux") != 0 ||
-            (strcmp(gu->distro, "debian") != 0 && strcmp(gu->distro, "ubuntu") != 0))
+            (strcmp(gu->os.distro, "debian") != 0 && strcmp(gu->os.distro, "ubuntu") != 0))
                 return log_fail(KPIN_EXIT_UNSUPPORTED, -EPROTONOSUPPORT,
                                 "%s: the guest is %s (%s %s), kpin handles Debian and Ubuntu images",
-                                gu->image, gu->product, type, gu->distro);
+                                gu->image, gu->os.product, type, gu->os.distro);
 
-        mps = guestfs_inspect_get_mountpoints(g, gu->root);
+        mps = guestfs_inspect_get_mountpoints(g, gu->os.root);
         if (!mps)
                 return log_fail(KPIN_EXIT_UNSUPPORTED, -EIO, "%s: %s", gu->image, last_error(g));
         n = strv_length(mps) / 2;
@@ -98,6 +130,9 @@ static int inspect_and_mount(Guest *gu) {
         for (size_t i = 0; i < n; i++) {
                 const char *mp = mps[2 * i], *dev = mps[2 * i + 1];
                 int r = gu->readonly ? guestfs_mount_ro(g, dev, mp) : guestfs_mount(g, dev, mp);
+
+                if (strv_consume(&gu->os.mountpoints, strprintf("%s %s", mp, dev)) < 0)
+                        return -ENOMEM;
 
                 if (r < 0) {
                         /* a missing /boot/efi or data disk should not stop inspection */
@@ -107,7 +142,7 @@ static int inspect_and_mount(Guest *gu) {
                         log_warning("%s: cannot mount %s on %s: %s", gu->image, dev, mp, last_error(g));
                 }
         }
-        gu->root_fstype = guestfs_vfs_type(g, gu->root);
+        gu->os.root_fstype = guestfs_vfs_type(g, gu->os.root);
         return read_pretty_name(gu);
 }
 
@@ -216,11 +251,7 @@ int guest_close(Guest *gu) {
                 guestfs_close(gu->g);
         }
         free(gu->image);
-        free(gu->root);
-        free(gu->distro);
-        free(gu->product);
-        free(gu->arch);
-        free(gu->root_fstype);
+        guest_os_done(&gu->os);
         free(gu->progress_label);
         free(gu);
         return r;
@@ -325,6 +356,18 @@ int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error
         else
                 free(out);
         return 0;
+}
+
+int guest_run_checked(Guest *gu, char * const *argv, char **ret_output, int code, const char *prefer,
+                      const char *what) {
+        _cleanup_free_ char *err = NULL, *why = NULL;
+        int r;
+
+        r = guest_run(gu, argv, ret_output, &err);
+        if (r >= 0)
+                return r;
+        why = guest_error_line(err, prefer);
+        return log_fail(code, r, "%s: %s failed in the guest: %s", gu->image, what, why);
 }
 
 int guest_write_file(Guest *gu, const char *path, const char *content, size_t len) {

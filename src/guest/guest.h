@@ -10,16 +10,25 @@ typedef struct guestfs_h guestfs_h;
 
 /* One libguestfs appliance for the whole run, with the guest's filesystems
  * mounted at their own mountpoints inside it (never on the host). */
-typedef struct Guest {
-        guestfs_h *g;
-        char *image;       /* the image as the user named it, for messages */
-        bool readonly;
+/* What libguestfs's inspection found (os-release's PRETTY_NAME as product). */
+typedef struct GuestOs {
         char *root;        /* inspected root device */
         char *distro;      /* debian, ubuntu, ... */
         char *product;
         char *arch;
         char *root_fstype;
         int major, minor;
+        char **mountpoints; /* "MOUNTPOINT DEVICE" as the guest's fstab has them, shortest first */
+} GuestOs;
+
+void guest_os_done(GuestOs *os);
+int guest_os_copy(const GuestOs *from, GuestOs *to);
+
+typedef struct Guest {
+        guestfs_h *g;
+        char *image;       /* the image as the user named it, for messages */
+        bool readonly;
+        GuestOs os;
         bool progress_tty;     /* stderr is a terminal: show transfer progress */
         char *progress_label;  /* what the current transfer is, NULL: show nothing */
         unsigned progress_pct;
@@ -65,6 +74,13 @@ bool guest_is_dir(Guest *gu, const char *path);
  * stdout (may be NULL). On failure *ret_error (if given) says why, with the
  * command's own error output as libguestfs reports it. */
 int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error);
+/* guest_run for a command that must succeed: on failure records (log_fail)
+ * class code, "IMAGE: WHAT failed in the guest: LINE", LINE being the line
+ * of its error output that holds prefer (see guest_error_line). */
+int guest_run_checked(Guest *gu, char * const *argv, char **ret_output, int code, const char *prefer,
+                      const char *what);
+/* libguestfs's last error, for a message (never NULL). */
+const char *guest_last_error(Guest *gu);
 /* One line of a guest command's error output for a one-line message: the
  * line holding prefer ("E: " for apt, "Error! " for dkms) if any, else the
  * first non-empty one, without libguestfs's "command: " prefix. Never

@@ -4,11 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/deb822.h"
+#include <guestfs.h>
+
 #include "core/dkmsstatus.h"
+#include "core/pe.h"
+#include "core/shellvars.h"
 #include "core/kver.h"
 #include "inspect.h"
 #include "shared/cleanup.h"
+#include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 
@@ -70,6 +74,16 @@ GuestState *guest_state_free(GuestState *s) {
         free(s->dkms);
         strv_free(s->broken_packages);
         strv_free(s->notes);
+        guest_os_done(&s->os);
+        dpkg_status_free(s->dpkg);
+        free(s->boot.disk);
+        free(s->boot.table);
+        free(s->boot.bios_boot);
+        free(s->boot.esp);
+        free(s->boot.esp_mount);
+        strv_free(s->boot.loaders);
+        free(s->boot.esp_grub_uuid);
+        free(s->boot.boot_uuid);
         free(s);
         return NULL;
 }
@@ -100,66 +114,37 @@ static int note(GuestState *s, const char *fmt, ...) {
         return strv_consume(&s->notes, m);
 }
 
-static const DpkgPackage *find_package(const DpkgPackage *pkgs, size_t n, const char *name) {
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(pkgs[i].name, name) == 0)
-                        return &pkgs[i];
-        return NULL;
-}
-
-static bool is_installed(const DpkgPackage *p) {
-        return p && strcmp(p->state, "installed") == 0;
-}
-
 static int kernel_cmp(const void *a, const void *b) {
         return -kver_compare(((const KernelInfo *) a)->release, ((const KernelInfo *) b)->release);
 }
 
-static int inspect_packages(Guest *gu, GuestState *s, Deb822 **ret_status, DpkgPackage **ret_pkgs,
-                            size_t *ret_n) {
-        _cleanup_free_ DpkgPackage *pkgs = NULL;
-        Deb822 *status = NULL;
-        size_t n = 0;
+static int inspect_packages(Guest *gu, GuestState *s) {
         int r;
 
-        r = guest_dpkg_status(gu, &status);
+        r = guest_dpkg_status(gu, &s->dpkg);
         if (r < 0)
                 return r;
-        pkgs = calloc(status->n_stanzas + 1, sizeof(DpkgPackage));
-        if (!pkgs) {
-                deb822_free(status);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < status->n_stanzas; i++) {
-                DpkgPackage *p = &pkgs[n];
+        for (size_t i = 0; i < s->dpkg->n; i++) {
+                const DpkgPackage *p = &s->dpkg->pkgs[i];
 
-                if (dpkg_package_from_stanza(&status->stanzas[i], p) < 0)
-                        continue;
-                n++;
                 if (strcmp(p->want, "hold") == 0 && strcmp(p->state, "not-installed") != 0) {
                         HeldPackage *h = grow(&s->holds, &s->n_holds, sizeof(HeldPackage));
 
-                        if (!h || !(h->name = strdup(p->name)) ||
-                            !(h->version = strdup(p->version ? p->version : "")))
-                                goto oom;
+                        if (!h || !(h->name = strdup(p->name)) || !(h->version = strdup(p->version ? p->version : "")))
+                                return -ENOMEM;
                 }
                 if (strcmp(p->state, "installed") != 0 && strcmp(p->state, "config-files") != 0 &&
                     strcmp(p->state, "not-installed") != 0) {
                         r = strv_consume(&s->broken_packages, strprintf("%s (%s)", p->name, p->state));
                         if (r < 0)
-                                goto oom;
+                                return r;
                 }
         }
-        *ret_status = status;
-        *ret_pkgs = TAKE_PTR(pkgs);
-        *ret_n = n;
+        s->systemd_major = dpkg_installed_major(s->dpkg, "systemd");
         return 0;
-oom:
-        deb822_free(status);
-        return -ENOMEM;
 }
 
-int guest_dpkg_status(Guest *gu, Deb822 **ret) {
+int guest_dpkg_status(Guest *gu, DpkgStatus **ret) {
         _cleanup_free_ char *text = NULL;
         size_t len;
         unsigned line = 0;
@@ -168,21 +153,25 @@ int guest_dpkg_status(Guest *gu, Deb822 **ret) {
         r = guest_read_file(gu, "/var/lib/dpkg/status", MAX_DPKG_STATUS, &text, &len);
         if (r < 0)
                 return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot read /var/lib/dpkg/status in the guest: %s",
-                                gu->image, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
-        r = deb822_parse(text, len, ret, &line);
+                                gu->image, r == -EFBIG ? "larger than 64 MiB" : r == -EIO ? guest_last_error(gu)
+                                                                                          : strerror(-r));
+        r = dpkg_status_parse(text, len, ret, &line);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
                 return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: /var/lib/dpkg/status in the guest is malformed at line %u",
                                 gu->image, line);
         return 0;
 }
 
-static int inspect_kernels(Guest *gu, GuestState *s, const DpkgPackage *pkgs, size_t n_pkgs) {
+static int inspect_kernels(Guest *gu, GuestState *s) {
         _cleanup_strv_free_ char **boot = NULL;
         int r;
 
         r = guest_list_dir(gu, "/boot", 0, &boot);
         if (r < 0 && r != -ENOENT)
-                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot list /boot in the guest", gu->image);
+                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot list /boot in the guest: %s", gu->image,
+                                r == -EIO ? guest_last_error(gu) : strerror(-r));
         STRV_FOREACH(f, boot) {
                 _cleanup_free_ char *pkg = NULL, *hdr = NULL, *build = NULL, *initrd = NULL, *mods = NULL;
                 const char *release;
@@ -204,13 +193,13 @@ static int inspect_kernels(Guest *gu, GuestState *s, const DpkgPackage *pkgs, si
                 k = grow(&s->kernels, &s->n_kernels, sizeof(KernelInfo));
                 if (!k || !(k->release = strdup(release)))
                         return -ENOMEM;
-                p = find_package(pkgs, n_pkgs, pkg);
-                if (!is_installed(p)) {
+                p = dpkg_status_find(s->dpkg, pkg);
+                if (!dpkg_installed(p)) {
                         free(pkg);
                         pkg = strprintf("linux-image-unsigned-%s", release);
                         if (!pkg)
                                 return -ENOMEM;
-                        p = find_package(pkgs, n_pkgs, pkg);
+                        p = dpkg_status_find(s->dpkg, pkg);
                 }
                 if (p && strcmp(p->state, "not-installed") != 0) {
                         k->package = strdup(p->name);
@@ -218,7 +207,7 @@ static int inspect_kernels(Guest *gu, GuestState *s, const DpkgPackage *pkgs, si
                         if (!k->package || !k->package_version)
                                 return -ENOMEM;
                 }
-                k->headers = is_installed(find_package(pkgs, n_pkgs, hdr)) && guest_is_dir(gu, build);
+                k->headers = dpkg_installed(dpkg_status_find(s->dpkg, hdr)) && guest_is_dir(gu, build);
                 k->initramfs = guest_is_file(gu, initrd);
                 k->modules = guest_is_dir(gu, mods);
         }
@@ -311,12 +300,12 @@ static int inspect_grub(Guest *gu, GuestState *s) {
         return 0;
 }
 
-static bool pin_touches_kernels(const char *field, const DpkgPackage *pkgs, size_t n) {
+static bool pin_touches_kernels(const char *field, const DpkgStatus *st) {
         if (strstr(field, "linux-image") || strstr(field, "linux-headers") || strstr(field, "linux-*"))
                 return true;
-        for (size_t i = 0; i < n; i++)
-                if ((startswith(pkgs[i].name, "linux-image-") || startswith(pkgs[i].name, "linux-headers-")) &&
-                    apt_pref_matches(field, pkgs[i].name) > 0)
+        for (size_t i = 0; i < st->n; i++)
+                if ((startswith(st->pkgs[i].name, "linux-image-") || startswith(st->pkgs[i].name, "linux-headers-")) &&
+                    apt_pref_matches(field, st->pkgs[i].name) > 0)
                         return true;
         return false;
 }
@@ -330,9 +319,9 @@ static bool apt_pref_file_name_ok(const char *name) {
         return !dot || strcmp(dot, ".pref") == 0;
 }
 
-static int inspect_pins_file(Guest *gu, GuestState *s, const char *path, const DpkgPackage *pkgs, size_t n) {
+static int inspect_pins_file(Guest *gu, GuestState *s, const char *path) {
         _cleanup_free_ char *text = NULL;
-        Deb822 *d = NULL;
+        _cleanup_(deb822_freep) Deb822 *d = NULL;
         size_t len;
         unsigned line;
         int r = 0;
@@ -345,7 +334,7 @@ static int inspect_pins_file(Guest *gu, GuestState *s, const char *path, const D
                 const char *pkg = deb822_get(&d->stanzas[i], "Package");
                 AptPin *p;
 
-                if (!pkg || !pin_touches_kernels(pkg, pkgs, n))
+                if (!pkg || !pin_touches_kernels(pkg, s->dpkg))
                         continue;
                 p = grow(&s->pins, &s->n_pins, sizeof(AptPin));
                 if (!p) {
@@ -360,15 +349,14 @@ static int inspect_pins_file(Guest *gu, GuestState *s, const char *path, const D
                 if (!p->file || !p->package || !p->pin || !p->priority)
                         r = -ENOMEM;
         }
-        deb822_free(d);
         return r;
 }
 
-static int inspect_pins(Guest *gu, GuestState *s, const DpkgPackage *pkgs, size_t n) {
+static int inspect_pins(Guest *gu, GuestState *s) {
         _cleanup_strv_free_ char **files = NULL;
         int r;
 
-        r = inspect_pins_file(gu, s, "/etc/apt/preferences", pkgs, n);
+        r = inspect_pins_file(gu, s, "/etc/apt/preferences");
         if (r < 0)
                 return r;
         if (guest_list_dir(gu, "/etc/apt/preferences.d", 1000, &files) < 0)
@@ -382,7 +370,7 @@ static int inspect_pins(Guest *gu, GuestState *s, const DpkgPackage *pkgs, size_
                 path = strprintf("/etc/apt/preferences.d/%s", *f);
                 if (!path)
                         return -ENOMEM;
-                r = inspect_pins_file(gu, s, path, pkgs, n);
+                r = inspect_pins_file(gu, s, path);
                 if (r < 0)
                         return r;
         }
@@ -412,8 +400,8 @@ static int inspect_dkms_version(Guest *gu, GuestState *s, const char *name, cons
 
         for (size_t i = 0; i < s->n_kernels; i++) {
                 const char *kver = s->kernels[i].release;
-                _cleanup_free_ char *built = strprintf("/var/lib/dkms/%s/%s/%s/%s/module", name, version, kver, gu->arch);
-                _cleanup_free_ char *link = strprintf("/var/lib/dkms/%s/kernel-%s-%s", name, kver, gu->arch);
+                _cleanup_free_ char *built = strprintf("/var/lib/dkms/%s/%s/%s/%s/module", name, version, kver, gu->os.arch);
+                _cleanup_free_ char *link = strprintf("/var/lib/dkms/%s/kernel-%s-%s", name, kver, gu->os.arch);
                 DkmsKernel *k;
 
                 if (!built || !link)
@@ -473,29 +461,214 @@ static int inspect_dkms(Guest *gu, GuestState *s) {
         return 0;
 }
 
+#define GPT_ESP "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+#define GPT_BIOS_BOOT "21686148-6449-6E6F-744E-656564454649"
+
+/* The device the guest mounts at mp, from the inspection's mountpoints. */
+static const char *mounted_from(const Guest *gu, const char *mp) {
+        size_t n = strlen(mp);
+
+        STRV_FOREACH(m, gu->os.mountpoints)
+                if (strncmp(*m, mp, n) == 0 && (*m)[n] == ' ')
+                        return *m + n + 1;
+        return NULL;
+}
+
+/* The first sector of dev holds something (boot code): not all zeros. */
+static bool has_code(Guest *gu, const char *dev, size_t len) {
+        size_t got = 0;
+        _cleanup_free_ char *b = guestfs_pread_device(gu->g, dev, (int) len, 0, &got);
+
+        if (!b || got < len)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (b[i])
+                        return true;
+        return false;
+}
+
+static int file_signed(Guest *gu, const char *path) {
+        size_t got = 0;
+        _cleanup_free_ char *b = NULL;
+
+        if (!guest_is_file(gu, path))
+                return 0;
+        b = guestfs_pread(gu->g, path, 4096, 0, &got);
+        return b ? pe_signed(b, got) > 0 : 0;
+}
+
+/* "search.fs_uuid UUID root" or "search --fs-uuid --set=root UUID" */
+static char *grub_stub_uuid(const char *text) {
+        const char *p = strstr(text, "search.fs_uuid ");
+
+        if (p)
+                p += strlen("search.fs_uuid ");
+        else if ((p = strstr(text, "--fs-uuid"))) {
+                const char *eol = strchrnul(p, '\n');
+
+                p = memrchr(p, ' ', eol - p);
+                if (p)
+                        p++;
+        }
+        return p ? strndup(p, strcspn(p, " \t\n")) : NULL;
+}
+
+static int inspect_esp(Guest *gu, GuestState *s) {
+        BootPaths *b = &s->boot;
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *efi = NULL;
+        const char *mp = b->esp_mount;
+        int r;
+
+        efi = strprintf("%s/EFI", mp);
+        if (!efi)
+                return -ENOMEM;
+        if (guest_list_dir(gu, efi, 100, &dirs) < 0)
+                return 0;
+        strv_sort(dirs);
+        STRV_FOREACH(d, dirs) {
+                _cleanup_strv_free_ char **files = NULL;
+                _cleanup_free_ char *dir = strprintf("%s/%s", efi, *d);
+
+                if (!dir)
+                        return -ENOMEM;
+                if (guest_list_dir(gu, dir, 100, &files) < 0)
+                        continue;
+                strv_sort(files);
+                STRV_FOREACH(f, files) {
+                        _cleanup_free_ char *path = strprintf("%s/%s", dir, *f);
+
+                        if (!path)
+                                return -ENOMEM;
+                        if (strcasecmp(*f, "grub.cfg") == 0 && !b->esp_grub_uuid) {
+                                _cleanup_free_ char *text = NULL;
+                                size_t len;
+
+                                if (read_optional(gu, path, MAX_SMALL_FILE, &text, &len) >= 0)
+                                        b->esp_grub_uuid = grub_stub_uuid(text);
+                                continue;
+                        }
+                        if (!endswith(*f, ".efi") && !endswith(*f, ".EFI"))
+                                continue;
+                        r = strv_consume(&b->loaders, strprintf("EFI/%s/%s", *d, *f));
+                        if (r < 0)
+                                return r;
+                        if (strcasecmp(*d, "BOOT") == 0 && strcasecmp(*f, "BOOTX64.EFI") == 0)
+                                b->removable = true;
+                        if (strcasecmp(*f, "shimx64.efi") == 0)
+                                b->shim = true;
+                        if (strcasecmp(*f, "grubx64.efi") == 0 && file_signed(gu, path))
+                                b->grub_signed = true;
+                }
+        }
+        if (b->loaders)
+                b->firmwares |= 1u << FIRMWARE_UEFI;
+        return 0;
+}
+
+/* BIOS: GRUB's boot code in the MBR (and, on GPT, its core in the BIOS boot
+ * partition); UEFI: loaders on the EFI system partition. */
+static int inspect_boot(Guest *gu, GuestState *s) {
+        BootPaths *b = &s->boot;
+        _cleanup_free_ char *dev = NULL;
+        const char *bootdev = mounted_from(gu, "/boot");
+        struct guestfs_partition_list *parts = NULL;
+        int r = 0;
+
+        dev = guestfs_part_to_dev(gu->g, gu->os.root);
+        if (!dev)
+                return 0; /* the root is not on a partition (LVM, a whole disk): nothing to tell */
+        b->disk = TAKE_PTR(dev);
+        b->table = guestfs_part_get_parttype(gu->g, b->disk);
+        b->mbr_code = has_code(gu, b->disk, 440);
+        b->boot_uuid = guestfs_vfs_uuid(gu->g, bootdev ? bootdev : gu->os.root);
+        parts = b->table ? guestfs_part_list(gu->g, b->disk) : NULL;
+        for (size_t i = 0; parts && i < parts->len; i++) {
+                int n = parts->val[i].part_num;
+                _cleanup_free_ char *type = NULL, *pdev = strprintf("%s%d", b->disk, n);
+
+                if (!pdev) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (strcmp(b->table, "gpt") == 0)
+                        type = guestfs_part_get_gpt_type(gu->g, b->disk, n);
+                else {
+                        int id = guestfs_part_get_mbr_id(gu->g, b->disk, n);
+
+                        type = id == 0xef ? strdup(GPT_ESP) : NULL;
+                }
+                if (!type)
+                        continue;
+                if (strcasecmp(type, GPT_BIOS_BOOT) == 0 && has_code(gu, pdev, 512) && !b->bios_boot)
+                        b->bios_boot = TAKE_PTR(pdev);
+                else if (strcasecmp(type, GPT_ESP) == 0 && !b->esp)
+                        b->esp = TAKE_PTR(pdev);
+        }
+        if (parts)
+                guestfs_free_partition_list(parts);
+        if (r < 0)
+                return r;
+        if (b->mbr_code && (strcmp(b->table ? b->table : "", "gpt") != 0 || b->bios_boot))
+                b->firmwares |= 1u << FIRMWARE_BIOS;
+        if (b->esp) {
+                STRV_FOREACH(m, gu->os.mountpoints) {
+                        const char *sp = strchr(*m, ' ');
+
+                        if (sp && strcmp(sp + 1, b->esp) == 0 && !(b->esp_mount = strndup(*m, sp - *m)))
+                                return -ENOMEM;
+                }
+                if (b->esp_mount && (r = inspect_esp(gu, s)) < 0)
+                        return r;
+        }
+        if (s->grub_kernel) {
+                _cleanup_free_ char *k = strprintf("/boot/vmlinuz-%s", s->grub_kernel);
+
+                if (!k)
+                        return -ENOMEM;
+                b->kernel_signed = file_signed(gu, k);
+        }
+        return 0;
+}
+
 int guest_inspect(Guest *gu, GuestState **ret) {
         _cleanup_(guest_state_freep) GuestState *s = NULL;
-        _cleanup_free_ DpkgPackage *pkgs = NULL;
-        Deb822 *status = NULL;
-        size_t n_pkgs = 0;
+        double t0 = monotonic_s();
         int r;
 
         s = calloc(1, sizeof(GuestState));
         if (!s)
                 return -ENOMEM;
-        r = inspect_packages(gu, s, &status, &pkgs, &n_pkgs);
-        if (r < 0)
-                return r;
-        r = inspect_kernels(gu, s, pkgs, n_pkgs);
+        r = guest_os_copy(&gu->os, &s->os);
+        if (r >= 0)
+                r = inspect_packages(gu, s);
+        if (r >= 0)
+                r = inspect_kernels(gu, s);
         if (r >= 0)
                 r = inspect_grub(gu, s);
         if (r >= 0)
-                r = inspect_pins(gu, s, pkgs, n_pkgs);
+                r = inspect_pins(gu, s);
         if (r >= 0)
                 r = inspect_dkms(gu, s);
-        deb822_free(status);
+        if (r >= 0)
+                r = inspect_boot(gu, s);
         if (r < 0)
                 return r;
+        log_debug("guest state read in %.1f s", monotonic_s() - t0);
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int guest_grub_boots(Guest *gu, const char *release, char **ret_kernel, char **ret_problem) {
+        _cleanup_(guest_state_freep) GuestState *s = calloc(1, sizeof(GuestState));
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        r = inspect_grub(gu, s);
+        if (r < 0)
+                return r;
+        *ret_kernel = TAKE_PTR(s->grub_kernel);
+        *ret_problem = TAKE_PTR(s->grub_problem);
+        return *ret_kernel && !s->grub.fallback && strcmp(*ret_kernel, release) == 0;
 }

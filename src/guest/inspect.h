@@ -4,8 +4,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/deb822.h"
+#include "core/dpkgstatus.h"
 #include "core/grubcfg.h"
+#include "core/qemuargv.h"
 #include "guest.h"
 
 typedef struct KernelInfo {
@@ -47,7 +48,31 @@ typedef struct HeldPackage {
         char *name, *version;
 } HeldPackage;
 
+/* How the image boots: the firmware paths it has. */
+typedef struct BootPaths {
+        unsigned firmwares;        /* 1 << FIRMWARE_BIOS, 1 << FIRMWARE_UEFI: what it can boot */
+        char *disk;                /* the disk holding the root filesystem */
+        char *table;               /* its partition table: gpt, msdos */
+        bool mbr_code;             /* GRUB's boot code in the MBR */
+        char *bios_boot;           /* GPT: the BIOS boot partition, with GRUB's core in it */
+        char *esp;                 /* the EFI system partition, NULL if none */
+        char *esp_mount;           /* where the guest mounts it, NULL if it does not */
+        char **loaders;            /* the .efi files under EFI/ on the ESP */
+        bool removable;            /* the removable path EFI/BOOT/BOOTX64.EFI */
+        bool shim;                 /* a shim loader */
+        bool grub_signed;          /* grubx64.efi carries a signature */
+        bool kernel_signed;        /* the default kernel carries a signature */
+        char *esp_grub_uuid;       /* the filesystem the ESP's grub.cfg looks for */
+        char *boot_uuid;           /* the filesystem /boot/grub is on */
+} BootPaths;
+
+/* The guest as one read saw it. */
 typedef struct GuestState {
+        GuestOs os;
+        DpkgStatus *dpkg;       /* /var/lib/dpkg/status */
+        unsigned systemd_major; /* the systemd package's version, 0 if none */
+        BootPaths boot;
+
         KernelInfo *kernels;    /* newest first */
         size_t n_kernels;
 
@@ -71,10 +96,18 @@ typedef struct GuestState {
 } GuestState;
 
 int guest_inspect(Guest *gu, GuestState **ret);
+/* Reads GRUB's configuration alone: 1 if its default entry boots release,
+ * 0 if not (*ret_kernel: what it boots, *ret_problem: why not, either may
+ * be NULL). */
+int guest_grub_boots(Guest *gu, const char *release, char **ret_kernel, char **ret_problem);
 /* The guest's /var/lib/dpkg/status, bounded and parsed. */
-int guest_dpkg_status(Guest *gu, Deb822 **ret);
+int guest_dpkg_status(Guest *gu, DpkgStatus **ret);
 GuestState *guest_state_free(GuestState *s);
 static inline void guest_state_freep(GuestState **s) {
         guest_state_free(*s);
 }
 const char *dkms_state_to_string(DkmsState s);
+/* A Secure Boot chain: shim, a signed GRUB and a signed kernel. */
+static inline bool boot_paths_secure_chain(const BootPaths *b) {
+        return b->shim && b->grub_signed && b->kernel_signed;
+}

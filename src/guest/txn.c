@@ -8,79 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "shared/cleanup.h"
 #include "shared/log.h"
+#include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
 #include "txn.h"
 
 #define TEMP_PREFIX ".kpin-"
-
-/* The temps to remove if a signal ends the run: fixed buffers, because the
- * handler may only call async-signal-safe functions. Two per transaction,
- * and a repair has two at once (its work overlay and the boot test's). */
-static char signal_unlink[4][PATH_MAX];
-
-static volatile pid_t signal_kill_pid;
-static char signal_unlink_extra[5][PATH_MAX]; /* a VM's run directory: files, then the directory */
-
-static void on_fatal_signal(int sig) {
-        if (signal_kill_pid > 0)
-                kill(signal_kill_pid, SIGKILL);
-        for (size_t i = 0; i < ELEMENTSOF(signal_unlink); i++)
-                if (signal_unlink[i][0])
-                        unlink(signal_unlink[i]);
-        for (size_t i = 0; i < ELEMENTSOF(signal_unlink_extra); i++)
-                if (signal_unlink_extra[i][0])
-                        (void) (i + 1 < ELEMENTSOF(signal_unlink_extra) ? unlink(signal_unlink_extra[i])
-                                                                         : rmdir(signal_unlink_extra[i]));
-        signal(sig, SIG_DFL);
-        raise(sig);
-}
-
-static void guard_path(int slot, const char *path) {
-        if (slot < 0)
-                return;
-        if (path && strlen(path) < PATH_MAX)
-                strcpy(signal_unlink[slot], path);
-        else
-                signal_unlink[slot][0] = '\0';
-}
-
-static int free_guard_slot(void) {
-        for (size_t i = 0; i < ELEMENTSOF(signal_unlink); i++)
-                if (!signal_unlink[i][0])
-                        return (int) i;
-        return -1;
-}
-
-static void install_signal_guard(void) {
-        struct sigaction sa = { .sa_handler = on_fatal_signal };
-
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-}
-
-void txn_guard_run_dir(const char *dir, const char *const *files, size_t n) {
-        install_signal_guard();
-        for (size_t i = 0; i < ELEMENTSOF(signal_unlink_extra); i++)
-                signal_unlink_extra[i][0] = '\0';
-        if (!dir || strlen(dir) >= PATH_MAX)
-                return;
-        for (size_t i = 0; i < n && i + 1 < ELEMENTSOF(signal_unlink_extra); i++)
-                if (files[i] && strlen(files[i]) < PATH_MAX)
-                        strcpy(signal_unlink_extra[i], files[i]);
-        strcpy(signal_unlink_extra[ELEMENTSOF(signal_unlink_extra) - 1], dir);
-}
-
-void txn_guard_child(pid_t pid) {
-        install_signal_guard();
-        signal_kill_pid = pid;
-}
 
 /* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone. */
 static void remove_stale_temps(const char *dir, const char *name) {
@@ -115,12 +53,15 @@ void txn_free(Txn *t) {
                 unlink(t->overlay);
         if (t->tmp_out)
                 unlink(t->tmp_out);
-        guard_path(t->guard[0], NULL);
-        guard_path(t->guard[1], NULL);
+        if (t->clean)
+                unlink(t->clean);
+        for (size_t i = 0; i < ELEMENTSOF(t->guard); i++)
+                sigguard_forget(t->guard[i]);
         free(t->image);
         free(t->target);
         free(t->overlay);
         free(t->tmp_out);
+        free(t->clean);
         free(t);
 }
 
@@ -135,13 +76,16 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                 return -ENOMEM;
         t->format = format;
         t->in_place = in_place;
-        t->guard[0] = t->guard[1] = -1;
+        t->guard[0] = t->guard[1] = t->guard[2] = -1;
         t->image = realpath(image, NULL);
         if (!t->image)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
         if (!out && !in_place) {
                 /* scratch: a throw-away overlay in $TMPDIR, never committed */
-                t->overlay = strprintf("%s/" TEMP_PREFIX "%d-scratch.overlay.qcow2", host_tmpdir(), (int) getpid());
+                static unsigned n_scratch;
+
+                t->overlay = strprintf("%s/" TEMP_PREFIX "%d-scratch%u.overlay.qcow2", host_tmpdir(), (int) getpid(),
+                                       n_scratch++);
                 if (!t->overlay)
                         return -ENOMEM;
         } else {
@@ -169,15 +113,14 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                 if (!t->overlay || !t->tmp_out)
                         return -ENOMEM;
         }
-        install_signal_guard();
-        t->guard[0] = free_guard_slot();
-        guard_path(t->guard[0], t->overlay);
+        t->guard[0] = sigguard_add_file(t->overlay);
+        if (t->guard[0] < 0)
+                return t->guard[0];
         if (t->tmp_out) {
-                t->guard[1] = free_guard_slot();
-                guard_path(t->guard[1], t->tmp_out);
+                t->guard[1] = sigguard_add_file(t->tmp_out);
+                if (t->guard[1] < 0)
+                        return t->guard[1];
         }
-        if (t->guard[0] < 0 || (t->tmp_out && t->guard[1] < 0))
-                return -EMFILE; /* more transactions at once than kpin ever runs */
 
         {
                 char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2",
@@ -193,18 +136,77 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
         return 0;
 }
 
+/* In place, the result takes the original's place as the same file would:
+ * its mode, owner and ACLs (the POSIX ACL xattrs; other attributes belong
+ * to the bytes that are replaced). */
+static void keep_attributes(int fd, const char *original) {
+        static const char *const acls[] = { "system.posix_acl_access", "system.posix_acl_default" };
+        struct stat st;
+
+        if (stat(original, &st) < 0)
+                return;
+        if (fchown(fd, st.st_uid, st.st_gid) < 0)
+                log_warning("%s: cannot keep the owner %u:%u: %m", original, (unsigned) st.st_uid, (unsigned) st.st_gid);
+        (void) fchmod(fd, st.st_mode & 07777);
+        for (size_t i = 0; i < ELEMENTSOF(acls); i++) {
+                char buf[8192];
+                ssize_t n = getxattr(original, acls[i], buf, sizeof(buf));
+
+                if (n >= 0 && fsetxattr(fd, acls[i], buf, (size_t) n, 0) < 0)
+                        log_warning("%s: cannot keep its ACL: %m", original);
+        }
+}
+
+/* A regular copy that shares blocks where the filesystem can. */
+static int copy_file(const char *from, const char *to) {
+        _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int out = in >= 0 ? open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+        struct stat st;
+        off_t done = 0;
+
+        if (in < 0 || out < 0 || fstat(in, &st) < 0)
+                return -errno;
+        while (done < st.st_size) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) (st.st_size - done), 0);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                done += n;
+        }
+        return 0;
+}
+
+int txn_keep_clean(Txn *t) {
+        int r;
+
+        if (t->clean)
+                return 0;
+        t->clean = strprintf("%s.clean", t->overlay);
+        if (!t->clean)
+                return -ENOMEM;
+        t->guard[2] = sigguard_add_file(t->clean);
+        if (t->guard[2] < 0)
+                return t->guard[2];
+        r = copy_file(t->overlay, t->clean);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot copy the work overlay %s: %m", t->overlay);
+        return 0;
+}
+
 int txn_commit(Txn *t) {
         _cleanup_free_ char *output = NULL;
         _cleanup_close_ int fd = -1;
-        struct stat st;
+        const char *from = t->clean ? t->clean : t->overlay;
         int r;
 
         if (!t->target)
                 return -EINVAL; /* scratch */
-        log_debug("committing: flattening %s into %s", t->overlay, t->tmp_out);
+        log_debug("committing: flattening %s into %s", from, t->tmp_out);
         {
                 char *argv[] = { "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2",
-                                 t->overlay, t->tmp_out, NULL };
+                                 (char *) from, t->tmp_out, NULL };
 
                 r = spawn_run(argv, 4096, &output);
         }
@@ -214,13 +216,12 @@ int txn_commit(Txn *t) {
         fd = open(t->tmp_out, O_RDWR | O_CLOEXEC);
         if (fd < 0 || fsync(fd) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: %m", t->tmp_out);
-        /* in place, the result keeps the original's mode */
-        if (t->in_place && stat(t->image, &st) == 0)
-                (void) fchmod(fd, st.st_mode & 07777);
+        if (t->in_place)
+                keep_attributes(fd, t->image);
         if (rename(t->tmp_out, t->target) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: cannot move the result into place: %m", t->target);
         t->tmp_out = mfree(t->tmp_out);
-        guard_path(t->guard[1], NULL);
+        sigguard_forget(t->guard[1]);
         {
                 /* the rename is durable once the directory is */
                 _cleanup_free_ char *copy = strdup(t->target);

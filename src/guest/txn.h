@@ -19,20 +19,19 @@ typedef struct Txn {
         char *target;     /* where the result goes; NULL for a scratch overlay */
         char *overlay;    /* work overlay, beside the target */
         char *tmp_out;    /* flattened result before the rename */
+        char *clean;      /* txn_keep_clean(): what is committed instead of the overlay */
         bool in_place;
-        int guard[2];     /* signal-guard slots of overlay and tmp_out, -1 if none */
+        int guard[3];     /* signal-guard slots of overlay, tmp_out and clean, -1 if none */
 } Txn;
 
 /* out NULL and !in_place: a scratch overlay in $TMPDIR (default /var/tmp)
  * that can never be committed, for work whose result is only a report. */
 int txn_begin(const char *image, ImageFormat format, const char *out, bool in_place, Txn **ret);
 int txn_commit(Txn *t);
-/* A child (a test VM) that a fatal signal must take down with kpin; 0 to
- * forget it. */
-void txn_guard_child(pid_t pid);
-/* A VM's run directory and its files (at most 4), removed on a fatal
- * signal too; NULL to forget them. */
-void txn_guard_run_dir(const char *dir, const char *const *files, size_t n);
+/* Copies the overlay as it is now (the guest synced) beside it: txn_commit
+ * then commits that copy, and what is written to the overlay afterwards
+ * (a boot-test probe) is thrown away with it. */
+int txn_keep_clean(Txn *t);
 /* Discards the overlay and any temp; frees. Safe on NULL. */
 void txn_free(Txn *t);
 static inline void txn_freep(Txn **t) {

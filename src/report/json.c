@@ -10,11 +10,6 @@
 #include "shared/log.h"
 #include "shared/strv.h"
 
-static void json_object_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 /* json-c's add functions take ownership of val even on failure only in
  * newer versions; keep it simple: check the container afterwards. */
@@ -121,36 +116,74 @@ json_object *json_strv(char * const *l) {
         return a;
 }
 
-int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, const GuestState *s,
-                    json_object **ret) {
+static int boot_json(const BootPaths *b, json_object **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
+        json_object *fw = json_object_new_array();
+
+        if (!o || !fw || add(o, "firmwares", fw) < 0) {
+                json_object_put(fw);
+                return -ENOMEM;
+        }
+        for (Firmware f = 0; f < _FIRMWARE_MAX; f++)
+                if (b->firmwares & (1u << f) && json_object_array_add(fw, json_object_new_string(firmware_to_string(f))) < 0)
+                        return -ENOMEM;
+        if (add(o, "disk", json_str_or_null(b->disk)) < 0 ||
+            add(o, "partition_table", json_str_or_null(b->table)) < 0 ||
+            add(o, "mbr_boot_code", json_object_new_boolean(b->mbr_code)) < 0 ||
+            add(o, "bios_boot_partition", json_str_or_null(b->bios_boot)) < 0 ||
+            add(o, "esp", json_str_or_null(b->esp)) < 0 ||
+            add(o, "esp_mountpoint", json_str_or_null(b->esp_mount)) < 0 ||
+            add(o, "efi_loaders", json_strv(b->loaders)) < 0 ||
+            add(o, "removable_path", json_object_new_boolean(b->removable)) < 0 ||
+            add(o, "shim", json_object_new_boolean(b->shim)) < 0 ||
+            add(o, "grub_signed", json_object_new_boolean(b->grub_signed)) < 0 ||
+            add(o, "kernel_signed", json_object_new_boolean(b->kernel_signed)) < 0 ||
+            add(o, "secure_boot_chain", json_object_new_boolean(boot_paths_secure_chain(b))) < 0 ||
+            add(o, "esp_grub_uuid", json_str_or_null(b->esp_grub_uuid)) < 0 ||
+            add(o, "boot_uuid", json_str_or_null(b->boot_uuid)) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+json_object *json_envelope(const char *command, bool ok, const char *image) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        json_object_object_add(o, "kpin", json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(o, "command", json_str_or_null(command));
+        json_object_object_add(o, "ok", json_object_new_boolean(ok));
+        if (image)
+                json_object_object_add(o, "image", json_object_new_string(image));
+        return o;
+}
+
+int guest_state_to_json(const ImageInfo *img, const char *image, const GuestState *s, json_object *o) {
+        const GuestOs *g = &s->os;
         json_object *im, *os, *v = NULL;
         int r;
 
-        if (!o)
-                return -ENOMEM;
-        im = json_object_new_object();
+        im = img ? json_object_new_object() : NULL;
         os = json_object_new_object();
-        if (add(o, "kpin", json_object_new_string(PACKAGE_VERSION)) < 0 ||
-            add(o, "command", json_object_new_string("inspect")) < 0 ||
-            add(o, "ok", json_object_new_boolean(1)) < 0 ||
-            add(o, "image", im) < 0 || !im || add(o, "os", os) < 0 || !os)
+        if ((img && (add(o, "image", im) < 0 || !im)) || add(o, "os", os) < 0 || !os)
                 return -ENOMEM;
-        if (add(im, "path", json_object_new_string(image)) < 0 ||
-            add(im, "format", json_object_new_string(image_format_to_string(img->format))) < 0 ||
-            add(im, "virtual_size", json_object_new_int64((int64_t) img->virtual_size)) < 0 ||
-            add(im, "backing_file", json_str_or_null(img->backing_file)) < 0)
+        if (img && (add(im, "path", json_object_new_string(image)) < 0 ||
+                    add(im, "format", json_object_new_string(image_format_to_string(img->format))) < 0 ||
+                    add(im, "virtual_size", json_object_new_int64((int64_t) img->virtual_size)) < 0 ||
+                    add(im, "backing_file", json_str_or_null(img->backing_file)) < 0))
                 return -ENOMEM;
-        if (add(os, "distro", json_object_new_string(gu->distro)) < 0 ||
-            add(os, "product", json_object_new_string(gu->product)) < 0 ||
-            add(os, "major", json_object_new_int(gu->major)) < 0 ||
-            add(os, "minor", json_object_new_int(gu->minor)) < 0 ||
-            add(os, "arch", json_object_new_string(gu->arch)) < 0 ||
-            add(os, "root", json_object_new_string(gu->root)) < 0 ||
-            add(os, "root_fstype", json_str_or_null(gu->root_fstype)) < 0)
+        if (add(os, "distro", json_str_or_null(g->distro)) < 0 ||
+            add(os, "product", json_str_or_null(g->product)) < 0 ||
+            add(os, "major", json_object_new_int(g->major)) < 0 ||
+            add(os, "minor", json_object_new_int(g->minor)) < 0 ||
+            add(os, "arch", json_str_or_null(g->arch)) < 0 ||
+            add(os, "root", json_str_or_null(g->root)) < 0 ||
+            add(os, "root_fstype", json_str_or_null(g->root_fstype)) < 0 ||
+            add(os, "mountpoints", json_strv(g->mountpoints)) < 0)
                 return -ENOMEM;
         {
-                _cleanup_free_ char *ver = strprintf("%d.%d", gu->major, gu->minor);
+                _cleanup_free_ char *ver = strprintf("%d.%d", g->major, g->minor);
 
                 if (!ver || add(os, "version", json_object_new_string(ver)) < 0)
                         return -ENOMEM;
@@ -194,24 +227,23 @@ int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, co
         v = json_strv(s->broken_packages);
         if (!v || add(o, "broken_packages", v) < 0)
                 return -ENOMEM;
+        r = boot_json(&s->boot, &v);
+        if (r < 0 || add(o, "boot", v) < 0)
+                return -ENOMEM;
         v = json_strv(s->notes);
         if (!v || add(o, "notes", v) < 0)
                 return -ENOMEM;
-        *ret = TAKE_PTR(o);
         return 0;
 }
 
 json_object *json_failure(const char *command, int exit_code, const char *message) {
-        json_object *o = json_object_new_object(), *e = json_object_new_object();
+        json_object *o = json_envelope(command, false, NULL), *e = json_object_new_object();
 
         if (!o || !e) {
                 json_object_put(o);
                 json_object_put(e);
                 return NULL;
         }
-        json_object_object_add(o, "kpin", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(o, "command", json_str_or_null(command));
-        json_object_object_add(o, "ok", json_object_new_boolean(0));
         json_object_object_add(e, "exit_code", json_object_new_int(exit_code));
         json_object_object_add(e, "class", json_object_new_string(log_exit_code_name(exit_code)));
         json_object_object_add(e, "message", json_str_or_null(message));

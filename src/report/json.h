@@ -5,14 +5,24 @@
 #include <stdbool.h>
 
 #include "core/imgfmt.h"
-#include "guest/guest.h"
 #include "guest/inspect.h"
+#include "shared/cleanup.h"
 
-/* The whole inspection as one JSON object (the --json schema of `inspect`). */
-int inspect_to_json(const char *image, const ImageInfo *img, const Guest *gu, const GuestState *s,
-                    json_object **ret);
+static inline void json_object_putp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_object_putp)
 
-/* {"kpin": VERSION, "command": ..., "ok": false, "error": {...}} for failed runs. */
+/* Every report starts {"kpin": VERSION, "command": ..., "ok": ..., "image": ...}
+ * (image left out if NULL). */
+json_object *json_envelope(const char *command, bool ok, const char *image);
+
+/* The guest as inspect reports it (its --json schema), as fields of o:
+ * with img, "image" describes the file first. */
+int guest_state_to_json(const ImageInfo *img, const char *image, const GuestState *s, json_object *o);
+
+/* The envelope of a failed run, with "error": {"exit_code", "class", "message"}. */
 json_object *json_failure(const char *command, int exit_code, const char *message);
 
 /* A JSON string, or NULL (JSON null) for NULL; an array of strings. */

@@ -3,7 +3,7 @@
 
 #include <json-c/json.h>
 
-#include "guest/debian.h"
+#include "guest/pin.h"
 #include "guest/dkms.h"
 
 /* What pin and dkms did, as JSON fields of o and as the human summary:

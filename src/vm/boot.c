@@ -16,10 +16,10 @@
 
 #include "boot.h"
 #include "core/kver.h"
-#include "guest/txn.h"
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
 
@@ -40,6 +40,7 @@ void boot_result_done(BootResult *r) {
         free(r->kernel);
         strv_free(r->probe);
         free(r->failure);
+        strv_free(r->warnings);
         free(r->tail);
         *r = (BootResult) {};
 }
@@ -47,6 +48,7 @@ void boot_result_done(BootResult *r) {
 typedef struct Run {
         const BootOptions *o;
         BootResult *r;
+        char *grub_error;       /* GRUB's first error line since it last loaded a kernel */
         double t0;
         char tail[TAIL_MAX];
         size_t tail_len;
@@ -93,12 +95,19 @@ static void on_event(void *userdata, ConsoleEventType type, const char *arg) {
                 fail_once(run, "emergency shell: %s%s", arg, NULL);
                 break;
         case CONSOLE_GRUB_ERROR:
-                /* even an error GRUB boots on after (a missing initrd) leaves
-                 * a broken image: the first one is the diagnosis */
-                fail_once(run, "GRUB %s%s", arg, NULL);
+                /* GRUB may boot on (a module Secure Boot refuses to load):
+                 * what it does next decides; the error stays as a warning */
+                if (strv_length(r->warnings) < 16)
+                        (void) strv_consume(&r->warnings, strprintf("GRUB %s", arg));
+                if (!run->grub_error)
+                        run->grub_error = strdup(arg);
                 break;
         case CONSOLE_GRUB_STUCK:
-                fail_once(run, "GRUB stopped: %s%s", arg, NULL);
+                /* it waits for a key or at its prompt: the error before is the diagnosis */
+                if (run->grub_error)
+                        fail_once(run, "GRUB %s%s", run->grub_error, NULL);
+                else
+                        fail_once(run, "GRUB stopped: %s%s", arg, NULL);
                 break;
         case CONSOLE_PROBE_BEGIN:
                 r->at[STAGE_PROBE] = t;
@@ -236,9 +245,19 @@ static int copy_file(const char *from, const char *to) {
         return n < 0 ? -errno : 0;
 }
 
+/* OVMF as Debian's ovmf package ships it: the plain build, and the Secure
+ * Boot build with a variable store holding Microsoft's keys (which Debian's
+ * shim is signed with). */
+static const char *const ovmf_codes[_FIRMWARE_MAX][3] = {
+        [FIRMWARE_UEFI] = { "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd", NULL },
+        [FIRMWARE_UEFI_SECURE] = { "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_CODE.secboot.fd", NULL },
+};
+static const char *const ovmf_vars[_FIRMWARE_MAX][3] = {
+        [FIRMWARE_UEFI] = { "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/OVMF/OVMF_VARS.fd", NULL },
+        [FIRMWARE_UEFI_SECURE] = { "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd", NULL },
+};
+
 int vm_boot(const BootOptions *o, BootResult *ret) {
-        static const char *const codes[] = { "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd", NULL };
-        static const char *const vars[] = { "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/OVMF/OVMF_VARS.fd", NULL };
         _cleanup_free_ char *dir = NULL, *serial = NULL, *qmp = NULL, *qemu_log = NULL, *vars_copy = NULL;
         _cleanup_strv_free_ char **argv = NULL;
         _cleanup_close_ int con = -1, logfd = -1;
@@ -259,24 +278,30 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
                 r = -ENOMEM;
                 goto out;
         }
-        vars_copy = o->firmware == FIRMWARE_UEFI ? strprintf("%s/vars.fd", dir) : NULL;
+        vars_copy = o->firmware != FIRMWARE_BIOS ? strprintf("%s/vars.fd", dir) : NULL;
         {
                 const char *files[] = { serial, qmp, qemu_log, vars_copy };
 
-                txn_guard_run_dir(dir, files, ELEMENTSOF(files));
+                sigguard_run_dir(dir, files, ELEMENTSOF(files));
         }
         QemuConfig qc = {
                 .binary = getenv("KPIN_QEMU"), .kvm = o->kvm, .memory_mb = o->memory_mb, .smp = o->smp,
                 .disk = o->disk, .firmware = o->firmware, .serial_socket = serial, .qmp_socket = qmp,
+                .seed = o->seed, .smbios_strings = o->smbios_strings,
         };
-        if (o->firmware == FIRMWARE_UEFI) {
-                qc.ovmf_code = ovmf_file(codes);
-                if (!qc.ovmf_code || !ovmf_file(vars)) {
-                        r = log_fail(KPIN_EXIT_ENVIRONMENT, -ENOENT, "UEFI needs OVMF (Debian package ovmf): no %s", codes[0]);
+        if (o->firmware != FIRMWARE_BIOS) {
+                const char *vars = o->uefi_vars ? o->uefi_vars : ovmf_file(ovmf_vars[o->firmware]);
+
+                qc.ovmf_code = ovmf_file(ovmf_codes[o->firmware]);
+                if (!qc.ovmf_code || !vars) {
+                        r = log_fail(KPIN_EXIT_ENVIRONMENT, -ENOENT, "%s needs OVMF (Debian package ovmf): no %s",
+                                     firmware_label(o->firmware), qc.ovmf_code ? ovmf_vars[o->firmware][0] : ovmf_codes[o->firmware][0]);
                         goto out;
                 }
-                if (!vars_copy || (r = copy_file(ovmf_file(vars), vars_copy)) < 0) {
-                        r = log_fail(KPIN_EXIT_ENVIRONMENT, vars_copy ? r : -ENOMEM, "cannot copy the OVMF variables: %m");
+                /* the VM writes its variables: into a copy, never the store kpin was given */
+                if (!vars_copy || (r = copy_file(vars, vars_copy)) < 0) {
+                        r = log_fail(KPIN_EXIT_ENVIRONMENT, vars_copy ? r : -ENOMEM, "%s: cannot copy the UEFI variables: %m",
+                                     vars);
                         goto out;
                 }
                 qc.ovmf_vars = vars_copy;
@@ -321,7 +346,7 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
                 execvp(argv[0], argv);
                 _exit(127);
         }
-        txn_guard_child(pid);
+        sigguard_child(pid);
 
         /* QEMU holds the VM until the console socket has its reader */
         for (unsigned i = 0; i < 200 && con < 0; i++) {
@@ -381,7 +406,7 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         if (res.probe_done)
                 (void) wait_child(pid, 3000);
         stop_qemu(pid, qmp);
-        txn_guard_child(0);
+        sigguard_child(0);
         res.seconds = monotonic_s() - run.t0;
         res.tail = tail_lines(&run, 15);
         if (!res.probe_done && !res.failure)
@@ -392,6 +417,7 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         r = 0;
 out:
         free(m);
+        free(run.grub_error);
         boot_result_done(&res);
         if (serial)
                 unlink(serial);
@@ -403,6 +429,6 @@ out:
                 unlink(vars_copy);
         if (dir)
                 rmdir(dir);
-        txn_guard_run_dir(NULL, NULL, 0);
+        sigguard_run_dir(NULL, NULL, 0);
         return r;
 }

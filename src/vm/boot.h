@@ -15,6 +15,9 @@ typedef struct BootOptions {
         const char *token;          /* the probe's token */
         const char *expect_kernel;  /* release prefix or series; NULL: any */
         const char *serial_log;     /* full console copy, or NULL */
+        const char *uefi_vars;      /* UEFI: the variable store to start from (copied); NULL: OVMF's */
+        const char *seed;           /* a cloud-init seed disk, or NULL */
+        char * const *smbios_strings; /* systemd credentials, or NULL */
 } BootOptions;
 
 typedef enum BootStage {
@@ -33,6 +36,7 @@ typedef struct BootResult {
         char **probe;               /* the probe's key=value lines */
         bool probe_done;
         char *failure;              /* why the boot failed early, one line; NULL if it did not */
+        char **warnings;            /* what looked wrong and did not stop the boot (GRUB errors) */
         bool timed_out;
         char *tail;                 /* the console's last lines, escapes removed */
         double seconds;
@@ -43,8 +47,10 @@ const char *boot_stage_to_string(BootStage s);
 
 /* Boots the disk through its own firmware and GRUB under QEMU, reads the
  * serial console live and stops as soon as the verdict is known: the
- * probe's end, or (within a second) a panic, an emergency shell, a GRUB
- * error or an unexpected kernel; else at the timeout. QEMU is stopped
+ * probe's end, or (within a second) a panic, an emergency shell, GRUB
+ * stopping (after an error, waiting for a key or at its prompt) or an
+ * unexpected kernel; else at the timeout. A GRUB error it boots on after
+ * is a warning. QEMU is stopped
  * through QMP and never outlives the call (nor kpin). <0 only when QEMU
  * could not be run. */
 int vm_boot(const BootOptions *o, BootResult *ret);

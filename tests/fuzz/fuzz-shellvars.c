@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "core/grubcfg.h"
+#include "core/shellvars.h"
 #include "fuzz.h"
 
 /* /etc/default/grub from an image: read a key, set it, read it back. */

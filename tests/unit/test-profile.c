@@ -33,7 +33,7 @@ static void test_good(void **state) {
         assert_int_equal(strv_length(p.expect_modules), 2);
         assert_string_equal(p.expect_modules[1], "canary");
         assert_int_equal(p.timeout_s, 240);
-        assert_int_equal(p.firmware, FIRMWARE_UEFI);
+        assert_int_equal(p.firmware, 1u << FIRMWARE_UEFI);
         assert_int_equal(p.memory_mb, 2048);
         profile_done(&p);
         free(text);
@@ -52,7 +52,7 @@ static void test_defaults(void **state) {
         assert_int_equal(p.boot_test, 0);
         assert_int_equal(p.purge_old, -1);
         assert_int_equal(p.hold, -1);
-        assert_int_equal(p.firmware, -1);
+        assert_int_equal(p.firmware, 0);
         assert_int_equal(p.timeout_s, 0);
         profile_done(&p);
 
@@ -87,7 +87,8 @@ static void test_errors(void **state) {
                 { "[boot-test]\ntimeout = 10s\n", "p.conf:2: timeout: '10s' is not a number of seconds from 1 to 86400" },
                 { "[boot-test]\ntimeout = -5\n", "p.conf:2: timeout: '-5' is not a number of seconds from 1 to 86400" },
                 { "[boot-test]\nmemory = 99999999999999999999\n", "p.conf:2: memory: '99999999999999999999' is not a number of MiB from 256 to 65536" },
-                { "[boot-test]\nfirmware = coreboot\n", "p.conf:2: firmware: 'coreboot' is not bios or uefi" },
+                { "[boot-test]\nfirmware = coreboot\n", "p.conf:2: firmware: 'coreboot' is not auto, all or a list of bios, uefi and uefi-secure" },
+                { "[boot-test]\nfirmware = bios,\n", "p.conf:2: firmware: 'bios,' is not auto, all or a list of bios, uefi and uefi-secure" },
                 { "[boot-test]\nenabled = yes\r\n", "p.conf: has DOS line endings (CR LF)" },
                 /* the first bad line is the one reported */
                 { "[kernel]\nbogus = 1\n[x]\n", "p.conf:2: unknown key 'bogus' in [kernel]" },

@@ -61,6 +61,54 @@ static void test_uefi_kvm(void **state) {
         assert_int_equal(firmware_from_string("efi", &f), -EINVAL);
 }
 
+static void test_secure_boot_seed_credentials(void **state) {
+        char *creds[] = { "io.systemd.credential.binary:kpin.probe=IyEvYmluL3No", NULL };
+        QemuConfig c = { .memory_mb = 1024, .smp = 2, .disk = "/d", .firmware = FIRMWARE_UEFI_SECURE,
+                         .ovmf_code = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .ovmf_vars = "/run/vars.fd",
+                         .seed = "/run/seed.img", .smbios_strings = creds, .serial_socket = "/s", .qmp_socket = "/q" };
+        char **argv = NULL;
+
+        (void) state;
+        assert_int_equal(qemu_argv(&c, &argv), 0);
+        /* Secure Boot: SMM, and the flash writable only from it */
+        assert_true(has_pair(argv, "-machine", "q35,smm=on"));
+        assert_true(has_pair(argv, "-global", "driver=cfi.pflash01,property=secure,value=on"));
+        assert_true(has_pair(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"));
+        assert_true(has_pair(argv, "-drive", "file=/run/seed.img,format=raw,if=virtio,readonly=on"));
+        assert_true(has_pair(argv, "-smbios", "type=11,value=io.systemd.credential.binary:kpin.probe=IyEvYmluL3No"));
+        assert_true(has_pair(argv, "-nic", "none"));
+        strv_free(argv);
+
+        /* a comma in an SMBIOS string would be read as another option */
+        creds[0] = "io.systemd.credential:a=b,c";
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+}
+
+static void test_firmware_spec(void **state) {
+        unsigned s;
+        Firmware f;
+
+        (void) state;
+        assert_int_equal(firmware_spec_parse("auto", &s), 0);
+        assert_int_equal(s, FIRMWARE_SPEC_AUTO);
+        assert_int_equal(firmware_spec_parse("all", &s), 0);
+        assert_int_equal(s, FIRMWARE_SPEC_ALL);
+        assert_int_equal(firmware_spec_parse("bios,uefi-secure", &s), 0);
+        assert_int_equal(s, (1u << FIRMWARE_BIOS) | (1u << FIRMWARE_UEFI_SECURE));
+        assert_int_equal(firmware_spec_parse("all,uefi-secure", &s), 0);
+        assert_int_equal(s, FIRMWARE_SPEC_ALL | (1u << FIRMWARE_UEFI_SECURE));
+        assert_int_equal(firmware_spec_parse("", &s), -EINVAL);
+        assert_int_equal(firmware_spec_parse("bios,", &s), -EINVAL);
+        assert_int_equal(firmware_spec_parse(",bios", &s), -EINVAL);
+        assert_int_equal(firmware_spec_parse("bios,,uefi", &s), -EINVAL);
+        assert_int_equal(firmware_spec_parse("efi", &s), -EINVAL);
+        assert_int_equal(firmware_spec_parse("auto,bios", &s), -EINVAL);
+        assert_int_equal(firmware_from_string("uefi-secure", &f), 0);
+        assert_int_equal(f, FIRMWARE_UEFI_SECURE);
+        assert_string_equal(firmware_to_string(FIRMWARE_UEFI_SECURE), "uefi-secure");
+        assert_string_equal(firmware_label(FIRMWARE_UEFI), "UEFI");
+}
+
 static void test_refused(void **state) {
         QemuConfig c = { .memory_mb = 1024, .smp = 1, .disk = "/a,b.qcow2", .serial_socket = "/s", .qmp_socket = "/q" };
         char **argv = NULL;
@@ -80,6 +128,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_bios_tcg),
                 cmocka_unit_test(test_uefi_kvm),
+                cmocka_unit_test(test_secure_boot_seed_credentials),
+                cmocka_unit_test(test_firmware_spec),
                 cmocka_unit_test(test_refused),
         };
         return cmocka_run_group_tests_name("qemuargv", tests, NULL, NULL);

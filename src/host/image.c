@@ -138,7 +138,8 @@ static int check_name(const char *path, const ImageInfo *info) {
         return 0;
 }
 
-int image_check(const char *path, bool for_write, char * const *allow_backing, ImageInfo *ret) {
+int image_check(const char *path, unsigned flags, char * const *allow_backing, ImageInfo *ret) {
+        bool for_write = flags & IMAGE_CHECK_WRITE;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *why = NULL;
         ImageInfo info = {};
@@ -158,6 +159,12 @@ int image_check(const char *path, bool for_write, char * const *allow_backing, I
                 return log_fail(KPIN_EXIT_IMAGE_INVALID, -EISDIR, "%s: is a directory, not a disk image", path);
         if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
                 return log_fail(KPIN_EXIT_IMAGE_INVALID, -EMEDIUMTYPE, "%s: not a regular file", path);
+        /* root may open anything for writing: the mode is how sites mark the
+         * base images that overlays depend on */
+        if (for_write && !(flags & IMAGE_CHECK_FORCE) && !(st.st_mode & 0222))
+                return log_fail(KPIN_EXIT_IMAGE_MISSING, -EACCES,
+                                "%s: write-protected (mode %04o): not replacing it in place (--force to do it anyway)",
+                                path, (unsigned) (st.st_mode & 07777));
 
         r = image_identify(image_read_fd, &fd, (uint64_t) st.st_size, &info, &why);
         if (r == -ENOMEM)

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dkmsstatus.h"
+#include "plan.h"
+#include "probe.h"
+#include "shared/cleanup.h"
+#include "shared/strv.h"
+
+void options_done(Options *o) {
+        strv_free(o->modules);
+        strv_free(o->build_configs);
+        strv_free(o->expect_modules);
+        *o = (Options) {};
+}
+
+const char *plan_verb_to_string(PlanVerb v) {
+        static const char *const names[] = {
+                [PLAN_INSPECT] = "inspect", [PLAN_PIN] = "pin", [PLAN_DKMS] = "dkms", [PLAN_MATRIX] = "dkms",
+                [PLAN_BOOT_TEST] = "boot-test", [PLAN_REPAIR] = "repair",
+        };
+
+        return v <= PLAN_REPAIR ? names[v] : "?";
+}
+
+static int refuse(char **ret_error, PlanVerb v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char **ret_error, PlanVerb v, const char *fmt, ...) {
+        char *why = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&why, fmt, ap) < 0)
+                why = NULL;
+        va_end(ap);
+        *ret_error = why ? strprintf("%s: %s", plan_verb_to_string(v), why) : NULL;
+        free(why);
+        return *ret_error ? -EINVAL : -ENOMEM;
+}
+
+/* The command line's value if it gave one, else the profile's. */
+#define PICK(o, bit, cl, prof) ((o)->used & (bit) ? (cl) : (prof))
+
+static int plan_boot_test(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
+        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
+
+        if (!p)
+                p = &none;
+        pl->expect_kernel = o->expect_kernel ? o->expect_kernel : p->expect_kernel;
+        pl->expect_modules = o->expect_modules ? o->expect_modules : p->expect_modules;
+        pl->timeout_s = PICK(o, OPT_TIMEOUT, o->timeout_s, p->timeout_s ? p->timeout_s : PLAN_TIMEOUT_DEFAULT);
+        pl->firmware = PICK(o, OPT_FIRMWARE, o->firmware, p->firmware ? p->firmware : FIRMWARE_SPEC_AUTO);
+        pl->memory_mb = PICK(o, OPT_MEMORY, o->memory_mb, p->memory_mb ? p->memory_mb : PLAN_MEMORY_DEFAULT);
+        pl->serial_log = o->serial_log;
+        pl->uefi_vars = o->uefi_vars;
+        if (pl->timeout_s < 1 || pl->timeout_s > 86400)
+                return refuse(ret_error, pl->verb, "--timeout takes 1 to 86400 seconds");
+        if (pl->memory_mb < 256 || pl->memory_mb > 65536)
+                return refuse(ret_error, pl->verb, "--memory takes 256 to 65536 MiB");
+        STRV_FOREACH(m, pl->expect_modules)
+                if (!probe_module_name_ok(*m))
+                        return refuse(ret_error, pl->verb, "--expect-module %s: not a module name", *m);
+        if (pl->uefi_vars && (pl->firmware & ((1u << FIRMWARE_UEFI) | (1u << FIRMWARE_UEFI_SECURE) | FIRMWARE_SPEC_ALL |
+                                              FIRMWARE_SPEC_AUTO)) == 0)
+                return refuse(ret_error, pl->verb, "--uefi-vars goes with a UEFI --firmware");
+        return 0;
+}
+
+static int plan_output(const Options *o, Plan *pl, char **ret_error) {
+        if (!o->output == !o->in_place)
+                return refuse(ret_error, pl->verb, "give exactly one of -o OUT and --in-place");
+        pl->write = true;
+        pl->output = o->output;
+        pl->in_place = o->in_place;
+        pl->force = o->force;
+        return 0;
+}
+
+static int plan_modules(char **modules, Plan *pl, char **ret_error) {
+        STRV_FOREACH(m, modules) {
+                const char *slash = strchr(*m, '/');
+                _cleanup_free_ char *name = slash ? strndup(*m, slash - *m) : strdup(*m);
+
+                if (!name)
+                        return -ENOMEM;
+                if (!dkms_name_valid(name) || (slash && !dkms_name_valid(slash + 1)))
+                        return refuse(ret_error, pl->verb, "--module %s: not a DKMS module name[/version]", *m);
+        }
+        return 0;
+}
+
+int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *image, Plan *ret, char **ret_error) {
+        Plan pl = { .verb = verb, .image = image };
+        int r;
+
+        *ret_error = NULL;
+        switch (verb) {
+        case PLAN_INSPECT:
+                break;
+
+        case PLAN_PIN:
+                if (!o->kernel)
+                        return refuse(ret_error, verb, "--kernel SERIES|KVER is required");
+                r = plan_output(o, &pl, ret_error);
+                if (r < 0)
+                        return r;
+                pl.pin = pl.verify = pl.hold = true;
+                pl.kernel = o->kernel;
+                pl.flavour = o->flavour;
+                pl.packages = o->packages;
+                pl.network = o->network;
+                pl.purge_old = o->purge_old;
+                break;
+
+        case PLAN_MATRIX:
+                if (o->output || o->in_place || o->source || o->build_configs || o->kernel || strv_length(o->modules) > 1)
+                        return refuse(ret_error, verb,
+                                      "--matrix changes nothing: it takes at most one --module and no -o, "
+                                      "--in-place, --source, --build-config or --kernel");
+                pl.modules = o->modules;
+                pl.packages = o->packages;
+                break;
+
+        case PLAN_DKMS:
+                if (o->packages)
+                        return refuse(ret_error, verb, "--packages DIR goes with --matrix (install kernels with kpin pin)");
+                if (!o->modules && !o->source)
+                        return refuse(ret_error, verb, "give --module NAME[/VER] or --source DIR|FILE.deb (or --matrix)");
+                r = plan_output(o, &pl, ret_error);
+                if (r < 0)
+                        return r;
+                pl.dkms = pl.verify = true;
+                pl.modules = o->modules;
+                pl.build_configs = o->build_configs;
+                pl.source = o->source;
+                pl.dkms_kernel = o->kernel;
+                break;
+
+        case PLAN_BOOT_TEST:
+                pl.boot_test = true;
+                r = plan_boot_test(o, NULL, &pl, ret_error);
+                if (r < 0)
+                        return r;
+                pl.junit = o->junit;
+                break;
+
+        case PLAN_REPAIR: {
+                static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
+
+                if (!p)
+                        p = &none;
+                pl.profile_name = p->name;
+                pl.profile_path = o->profile;
+                if (!pl.image)
+                        pl.image = p->image;
+                if (!pl.image)
+                        return refuse(ret_error, verb,
+                                      "no image: give IMAGE, --packer-manifest FILE or a profile with [image] path");
+                pl.pin = pl.verify = true;
+                pl.kernel = o->kernel ? o->kernel : p->kernel;
+                pl.flavour = o->flavour ? o->flavour : p->flavour;
+                pl.packages = o->packages ? o->packages : p->packages;
+                pl.network = PICK(o, OPT_NETWORK, o->network, p->network > 0);
+                pl.purge_old = PICK(o, OPT_OLD, o->purge_old, p->purge_old > 0);
+                pl.hold = PICK(o, OPT_HOLD, o->hold, p->hold != 0);
+                pl.modules = o->modules ? o->modules : p->modules;
+                pl.build_configs = o->build_configs ? o->build_configs : p->build_configs;
+                pl.source = o->source ? o->source : p->source;
+                pl.dkms = pl.modules || pl.source;
+                pl.boot_test = o->used & OPT_NO_BOOT_TEST ? false : p->boot_test != 0;
+                if (!pl.kernel)
+                        return refuse(ret_error, verb, "no kernel: give --kernel or [kernel] series in a profile");
+                if (pl.packages && pl.network)
+                        return refuse(ret_error, verb, "--packages DIR (offline) and --network exclude each other");
+                r = plan_output(o, &pl, ret_error);
+                if (r < 0)
+                        return r;
+                /* checked even when the boot test is off, so a profile is
+                 * never half right */
+                r = plan_boot_test(o, p, &pl, ret_error);
+                if (r < 0)
+                        return r;
+                pl.junit = o->junit;
+                break;
+        }
+        }
+        if (verb == PLAN_PIN && pl.packages && pl.network)
+                return refuse(ret_error, verb, "--packages DIR (offline) and --network exclude each other");
+        r = plan_modules(pl.modules, &pl, ret_error);
+        if (r < 0)
+                return r;
+        if (!pl.image)
+                return refuse(ret_error, verb, "missing argument");
+        *ret = pl;
+        return 0;
+}

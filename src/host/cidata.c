@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cidata.h"
+#include "shared/cleanup.h"
+#include "shared/log.h"
+#include "shared/sigguard.h"
+#include "shared/spawn.h"
+#include "shared/strv.h"
+
+Cidata *cidata_free(Cidata *c) {
+        if (!c)
+                return NULL;
+        if (c->dir) {
+                _cleanup_free_ char *md = strprintf("%s/meta-data", c->dir), *ud = strprintf("%s/user-data", c->dir);
+
+                if (md)
+                        unlink(md);
+                if (ud)
+                        unlink(ud);
+                if (c->path)
+                        unlink(c->path);
+                rmdir(c->dir);
+        }
+        sigguard_forget(c->guard);
+        free(c->dir);
+        free(c->path);
+        free(c);
+        return NULL;
+}
+
+static int write_text(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        size_t n = strlen(text);
+
+        if (fd < 0)
+                return -errno;
+        return write(fd, text, n) == (ssize_t) n ? 0 : -EIO;
+}
+
+static int run(char * const *argv) {
+        _cleanup_free_ char *out = NULL;
+        int r = spawn_run(argv, 4096, &out);
+
+        if (r != 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "making the cloud-init seed failed: %s: %s", argv[0],
+                                out && *out ? strtok(out, "\n") : r < 0 ? strerror(-r) : "failed");
+        return 0;
+}
+
+int cidata_make(const char *instance_id, Cidata **ret) {
+        _cleanup_(cidata_freep) Cidata *c = calloc(1, sizeof(Cidata));
+        _cleanup_free_ char *md = NULL, *ud = NULL, *meta = NULL;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->guard = -1;
+        c->dir = strprintf("%s/kpin-seed-XXXXXX", host_tmpdir());
+        if (!c->dir)
+                return -ENOMEM;
+        if (!mkdtemp(c->dir)) {
+                c->dir = mfree(c->dir);
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for the cloud-init seed: %m");
+        }
+        c->path = strprintf("%s/seed.img", c->dir);
+        md = strprintf("%s/meta-data", c->dir);
+        ud = strprintf("%s/user-data", c->dir);
+        meta = strprintf("instance-id: kpin-boot-test-%s\nlocal-hostname: kpin-boot-test\n", instance_id);
+        if (!c->path || !md || !ud || !meta)
+                return -ENOMEM;
+        c->guard = sigguard_add_file(c->path);
+        if ((r = write_text(md, meta)) < 0 || (r = write_text(ud, "#cloud-config\n")) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot write the cloud-init seed: %m");
+        {
+                char *mkfs[] = { "/usr/sbin/mkfs.vfat", "-C", "-n", "CIDATA", c->path, "1024", NULL };
+                char *copy[] = { "mcopy", "-i", c->path, md, ud, "::", NULL };
+
+                if ((r = run(mkfs)) < 0 || (r = run(copy)) < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}

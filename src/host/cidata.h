@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* A NoCloud seed for cloud-init: a small FAT disk labelled CIDATA with an
+ * instance-id and empty user-data, made on the host with mkfs.vfat and
+ * mcopy (no mount), so an image boots as on a node's first boot instead of
+ * waiting on metadata that never comes. */
+typedef struct Cidata {
+        char *dir;
+        char *path;        /* the raw disk */
+        int guard;
+} Cidata;
+
+int cidata_make(const char *instance_id, Cidata **ret);
+Cidata *cidata_free(Cidata *c);
+static inline void cidata_freep(Cidata **c) {
+        cidata_free(*c);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "boottest.h"
+#include "core/plan.h"
+#include "guest/dkms.h"
+#include "guest/inspect.h"
+#include "guest/pin.h"
+#include "guest/session.h"
+#include "host/pkgdir.h"
+#include "vm/accel.h"
+
+/* The job as one pipeline: open -> pin -> dkms -> verify -> boot-test ->
+ * commit, each verb running the steps its plan asks for (inspect: open;
+ * pin: open, pin, verify, commit; dkms: open, dkms, verify, commit;
+ * boot-test: open, boot-test; repair: all of them). One appliance for the
+ * whole run; the guest is read once as it opens and once to verify. */
+
+typedef enum StepId {
+        STEP_OPEN,
+        STEP_PIN,
+        STEP_DKMS,
+        STEP_VERIFY,
+        STEP_BOOT_TEST,
+        STEP_COMMIT,
+        _STEP_MAX,
+} StepId;
+
+typedef struct Step {
+        bool planned, ran, ok;
+        double seconds;
+        char *error;            /* the run's one-line error, if this step failed */
+} Step;
+
+/* Global settings every verb hands the pipeline. */
+typedef struct RunOptions {
+        AccelMode accel;
+        int verbosity;
+        char * const *allow_backing;
+} RunOptions;
+
+/* The run and everything it found: the only owner of the guest's state. */
+typedef struct Repair {
+        const Plan *plan;
+        Session session;
+        bool kvm;
+        PkgDir *pkgdir;
+
+        GuestState *before;     /* as the run found the guest */
+        GuestState *after;      /* as verify read it back */
+
+        PinResult pin;
+        bool pin_ran;
+        DkmsResult dkms;
+        bool dkms_ran;
+        BootTests boot;
+        bool boot_ran;
+
+        bool changed;
+        Step steps[_STEP_MAX];
+        double t0, step_t0;
+} Repair;
+
+/* Runs the planned steps; on failure the step's error is recorded (log_fail)
+ * and nothing is committed. */
+int repair_run(Repair *rp, const Plan *plan, const RunOptions *o);
+void repair_done(Repair *rp);
+
+const char *step_to_string(StepId s);
+/* The first step that failed, or NULL. */
+const char *repair_failed_step(const Repair *rp);
+/* Where the result went (NULL: not committed, or nowhere to go). */
+const char *repair_target(const Repair *rp);
+
+/* dkms --matrix: every module against every kernel with headers, in a
+ * throw-away overlay. */
+int repair_matrix(const Plan *plan, const RunOptions *o, DkmsCell **ret, size_t *ret_n);

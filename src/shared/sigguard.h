@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* What a fatal signal (SIGINT, SIGTERM, SIGHUP) must not leave behind:
+ * kpin's temporaries beside an image or in $TMPDIR, a test VM and its run
+ * directory. The handler only unlinks, kills and re-raises, from fixed
+ * buffers (async-signal-safe). */
+
+/* Takes a slot for a temporary file; -EMFILE when all are taken. */
+int sigguard_add_file(const char *path);
+/* Forgets a slot (the file was renamed into place or removed); safe on -1. */
+void sigguard_forget(int slot);
+/* A child (a test VM) killed with kpin; 0 to forget it. */
+void sigguard_child(pid_t pid);
+/* A VM's run directory and its files (at most 4), removed too; NULL to
+ * forget them. */
+void sigguard_run_dir(const char *dir, const char *const *files, size_t n);
