@@ -22,9 +22,6 @@ cleanup_trash() {
 trap cleanup_trash EXIT
 cd "$TRASH" || exit 1
 
-test_count=0
-test_failed=0
-
 kpin() {
 	"$KPIN_BIN" "$@"
 }
@@ -182,19 +179,152 @@ checksum() {
 	sha256sum "$1" | cut -d' ' -f1
 }
 
+# test_image_unchanged IMAGE SUM: IMAGE still has the checksum SUM.
+test_image_unchanged() {
+	local now
+	now=$(checksum "$1") || return 1
+	[ "$now" = "$2" ] || { echo "$1 changed: $2 -> $now" >&2; return 1; }
+}
+
+# test_no_kpin_temps DIR...: no .kpin-* temporary (overlay, clean copy,
+# result before its rename) and no kpin-boot-*/kpin-seed-* run directory
+# is left in any DIR.
+test_no_kpin_temps() {
+	local d left
+	for d in "$@"; do
+		left=$(ls -A "$d" | grep -E "^(\.kpin-|kpin-boot-|kpin-seed-|kpin-read-)") || true
+		[ -z "$left" ] || { echo "kpin left in $d: $left" >&2; return 1; }
+	done
+}
+
+# golden_json FILE: the report with what changes from run to run replaced
+# (numbers, kernel and package versions, UUIDs, paths, tokens), keys
+# sorted: compared with tests/integration/golden/NAME.json.
+golden_json() {
+	jq -S --arg trash "$TRASH" --arg shared "$SHARED" --arg cache "$(dirname "$(fixture canary-deb)")" '
+	def norm: gsub($trash; "TRASH") | gsub($shared; "SHARED") | gsub($cache; "CACHE")
+		| gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "UUID")
+		| gsub("6\\.1\\.0-[0-9]+"; "6.1.0-N") | gsub("6\\.1\\.[0-9]+-[0-9]+"; "6.1.N-N")
+		| gsub("6\\.12\\.[0-9]+\\+deb13"; "6.12.N+deb13") | gsub("6\\.12\\.[0-9]+-[0-9]+"; "6.12.N-N")
+		| gsub("(?<f>trixie|bookworm)-[0-9a-f]{16}"; "\(.f)-HASH")
+		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-");
+	walk(if type == "number" then 0 elif type == "string" then norm else . end)
+	| del(.. | .probe?, .console_tail?, .vermagic?) ' "$1"
+}
+
+# test_golden NAME FILE: FILE, normalised, is the golden report NAME.
+test_golden() {
+	golden_json "$2" >"$TRASH/$1.norm" || return 1
+	if [ -n "${KPIN_GOLDEN_UPDATE:-}" ]; then
+		cp "$TRASH/$1.norm" "$ROOT/tests/integration/golden/$1.json"
+	fi
+	diff -u "$ROOT/tests/integration/golden/$1.json" "$TRASH/$1.norm" >&2
+}
+
+# test_chain_lint BODY: every command of a body is joined to the next by
+# && (or ||, a pipe, a line continuation), so no failure can be lost in
+# the middle: a line that ends a command and is not the last of the body
+# must end in one of those, open a block, or be followed by the line that
+# closes it. Quotes, here-documents and comments are understood; one line may still hold
+# "a; b", which set -e catches. Prints the offending line.
+test_chain_lint() {
+	awk '
+	function flush(   t, first) {
+		t = line
+		gsub(/^[ \t]+|[ \t]+$/, "", t)
+		line = ""
+		if (t == "") return
+		n++; text[n] = t
+	}
+	heredoc != "" {
+		t = $0
+		gsub(/^[ \t]+|[ \t]+$/, "", t)
+		if (t == heredoc) heredoc = ""
+		next
+	}
+	{
+		if (!sq && !dq && match($0, /<<-?[ \t]*[\047"]?[A-Za-z_]+/)) {
+			heredoc = substr($0, RSTART, RLENGTH)
+			sub(/^<<-?[ \t]*[\047"]?/, "", heredoc)
+		}
+		s = $0 "\n"
+		for (i = 1; i <= length(s); i++) {
+			c = substr(s, i, 1)
+			if (esc) { esc = 0; if (c != "\n") line = line c; continue }
+			if (c == "\\" && !sq) { esc = 1; if (substr(s, i + 1, 1) == "\n") line = line "\\"; else line = line c; continue }
+			if (sq) { if (c == "\047") sq = 0; continue }
+			if (dq) { if (c == "\"") dq = 0; continue }
+			if (c == "\047") { sq = 1; line = line "Q"; continue }
+			if (c == "\"") { dq = 1; line = line "Q"; continue }
+			if (c == "#" && (line == "" || substr(line, length(line), 1) ~ /[ \t;(|&]/)) { comment = 1; continue }
+			if (c == "\n") { comment = 0; flush(); continue }
+			if (!comment) line = line c
+		}
+	}
+	END {
+		for (k = 1; k < n; k++) {
+			t = text[k]; nx = text[k + 1]
+			if (t ~ /(&|\|\||\||\\|[{(]|\<then|\<do|\<else|;;|\<in)$/) continue
+			if (nx ~ /^(}|\)|done\>|fi\>|esac\>|;;|then\>|do\>|else\>|elif\>|&&|\|\|)/) continue
+			print "broken && chain: " t
+			bad = 1
+		}
+		exit bad
+	}' <<<"$1"
+}
+
+# Prerequisites: test_set_prereq NAME, or test_lazy_prereq NAME 'script'
+# (run once, when a test first needs it; its output is the reason it is
+# missing). A test that needs a missing one prints "skip" and why.
+declare -A test_prereq=() test_lazy=() test_prereq_why=()
+test_set_prereq() { test_prereq[$1]=1; }
+test_lazy_prereq() { test_lazy[$1]=$2; }
+test_have_prereq() {
+	local p=$1 out
+	if [ -z "${test_prereq[$p]+set}" ] && [ -n "${test_lazy[$p]+set}" ]; then
+		if out=$( (set -e; eval "${test_lazy[$p]}") 2>&1); then
+			test_prereq[$p]=1
+		else
+			test_prereq[$p]=0
+			test_prereq_why[$p]=${out:-it does not hold here}
+		fi
+	fi
+	[ "${test_prereq[$p]:-0}" = 1 ]
+}
+
+test_count=0
+test_failed=0
+test_skipped=0
+
+# test_expect_success [PREREQ] TITLE BODY: runs BODY where set -e holds (a
+# subshell that is not part of a condition), after its && chain is linted.
 test_expect_success() {
-	local title=$1 body=$2 out
+	local prereq= title body rc=0
+	[ $# = 3 ] && { prereq=$1; shift; }
+	title=$1 body=$2
 	test_count=$((test_count + 1))
-	if out=$( (eval "set -e; $body") 2>&1); then
+	if [ -n "$prereq" ] && ! test_have_prereq "$prereq"; then
+		test_skipped=$((test_skipped + 1))
+		echo "ok $test_count # skip $title (missing $prereq: ${test_prereq_why[$prereq]:-not set})"
+		return 0
+	fi
+	if ! test_chain_lint "$body" >"$TRASH/.test-out" 2>&1; then
+		rc=117
+	else
+		(set -e; eval "$body") >"$TRASH/.test-out" 2>&1 </dev/null
+		rc=$?
+	fi
+	if [ "$rc" = 0 ]; then
 		echo "ok $test_count - $title"
 	else
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $title"
-		printf '%s\n' "$out" | sed 's/^/#   /'
+		sed 's/^/#   /' "$TRASH/.test-out"
 	fi
+	rm -f "$TRASH/.test-out"
 }
 
 test_done() {
-	echo "# $TEST_NAME: $((test_count - test_failed)) passed, $test_failed failed"
+	echo "# $TEST_NAME: $((test_count - test_failed - test_skipped)) passed, $test_failed failed, $test_skipped skipped"
 	[ "$test_failed" = 0 ]
 }

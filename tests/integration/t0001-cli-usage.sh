@@ -36,4 +36,26 @@ test_expect_success 'bad option values are usage errors' '
 	run_kpin inspect x --report && test_must_be 2 && grep -q "needs an argument" err
 '
 
+test_expect_success 'usage errors reach --json too, wherever --json stands' '
+	run_kpin inspect --bogus x --json && test_must_be 2 &&
+	jq -e ".ok == false and .error.exit_code == 2 and .error.class == \"usage\"" out &&
+	jq -e ".error.message | test(\"unknown option\")" out &&
+	run_kpin --json repair x.qcow2 --kernel 6.1 && test_must_be 2 &&
+	jq -e ".command == \"repair\" and .error.exit_code == 2" out &&
+	jq -e ".error.message == \"repair: give exactly one of -o OUT and --in-place\"" out
+'
+
+test_expect_success 'repair refuses bad values before anything starts: no probe, no overlay, no appliance' '
+	qemu-img create -q -f qcow2 img.qcow2 64M &&
+	printf "#!/bin/sh\ntouch \"$PWD/probed\"\nexit 1\n" >fail-qemu && chmod +x fail-qemu &&
+	for bad in "--timeout 0" "--timeout 86401" "--memory 100" "--expect-module a;b" "--firmware efi" \
+		"--network --packages /nowhere" "--uefi-vars v.fd --firmware bios"; do
+		KPIN_QEMU=$PWD/fail-qemu run_kpin repair img.qcow2 --kernel 6.1 -o out.qcow2 $bad &&
+		test_must_be 2 || exit 1
+	done &&
+	test ! -e probed && test ! -e out.qcow2 && test_no_kpin_temps . &&
+	KPIN_QEMU=$PWD/fail-qemu run_kpin repair img.qcow2 --kernel 6.1 -o out.qcow2 --timeout 0 &&
+	test_one_line_error "repair: --timeout takes 1 to 86400 seconds"
+'
+
 test_done

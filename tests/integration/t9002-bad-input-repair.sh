@@ -35,7 +35,7 @@ test_expect_success 'a package directory with a corrupt .deb: exit 7 naming it, 
 
 test_expect_success 'an image that cannot be written (immutable) with --in-place: exit 3, before any appliance' '
 	chattr +i img.qcow2 &&
-	run_kpin repair img.qcow2 --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" --in-place --no-boot-test;
+	run_kpin repair img.qcow2 --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" --in-place --no-boot-test &&
 	chattr -i img.qcow2 &&
 	test_must_be 3 &&
 	test_one_line_error "img.qcow2: cannot open" &&
