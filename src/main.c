@@ -34,6 +34,9 @@ static const Verb verbs[] = {
         { "repair", 0, 1, OPT_REPAIR, cmd_repair,
           "repair [IMAGE] [--profile FILE] [--packer-manifest FILE] [the pin, dkms and boot-test\n"
           "           options] [--no-boot-test] [--junit FILE] (-o OUT | --in-place)" },
+        { "fetch", 1, 1, OPT_FETCH, cmd_fetch,
+          "fetch IMAGE --kernel SERIES|KVER [--flavour F] --from SOURCE... [--mirror URL]\n"
+          "           [--allow-unsigned] -d DIR" },
         { "accel", 0, 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]" },
 };
 
@@ -178,6 +181,11 @@ enum {
         ARG_ALLOW_BACKING,
         ARG_FORCE,
         ARG_UEFI_VARS,
+        ARG_FROM,
+        ARG_MIRROR,
+        ARG_ALLOW_UNSIGNED,
+        ARG_SIGN_KEY,
+        ARG_SIGN_CERT,
 };
 
 /* 0: go on with *ret_args; >0: done (--help, --version); <0: a usage
@@ -218,6 +226,11 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, con
                 { "allow-backing", required_argument, NULL, ARG_ALLOW_BACKING },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "uefi-vars", required_argument, NULL, ARG_UEFI_VARS },
+                { "from", required_argument, NULL, ARG_FROM },
+                { "mirror", required_argument, NULL, ARG_MIRROR },
+                { "allow-unsigned", no_argument, NULL, ARG_ALLOW_UNSIGNED },
+                { "sign-key", required_argument, NULL, ARG_SIGN_KEY },
+                { "sign-cert", required_argument, NULL, ARG_SIGN_CERT },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
@@ -226,7 +239,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, con
         int c, r, idx;
 
         opterr = 0;
-        for (idx = -1; (c = getopt_long(argc, argv, "-:vqxho:", options, &idx)) >= 0; idx = -1) {
+        for (idx = -1; (c = getopt_long(argc, argv, "-:vqxho:d:", options, &idx)) >= 0; idx = -1) {
                 before = o->used;
                 switch (c) {
                 case ARG_KERNEL:
@@ -342,6 +355,29 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, con
                         o->uefi_vars = optarg;
                         o->used |= OPT_UEFI_VARS;
                         break;
+                case ARG_FROM:
+                        r = strv_extend(&o->from, optarg);
+                        if (r < 0)
+                                return r;
+                        o->used |= OPT_FROM;
+                        break;
+                case ARG_MIRROR:
+                        o->mirror = optarg;
+                        o->used |= OPT_MIRROR;
+                        break;
+                case ARG_ALLOW_UNSIGNED:
+                        o->allow_unsigned = true;
+                        o->used |= OPT_ALLOW_UNSIGNED;
+                        break;
+                case ARG_SIGN_KEY:
+                case ARG_SIGN_CERT:
+                        *(c == ARG_SIGN_KEY ? &o->sign_key : &o->sign_cert) = optarg;
+                        o->used |= OPT_SIGN;
+                        break;
+                case 'd':
+                        o->dest = optarg;
+                        o->used |= OPT_DEST;
+                        break;
                 case ARG_HOLD:
                 case ARG_NO_HOLD:
                         o->hold = c == ARG_HOLD;
@@ -391,7 +427,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, con
                 /* remember how each verb option was spelled, for errors */
                 for (unsigned b = 0; b < N_OPT_BITS; b++)
                         if ((o->used & ~before) & (1u << b))
-                                opt_names[b] = c == 'o' ? "-o" : idx >= 0 ? options[idx].name : "?";
+                                opt_names[b] = c == 'o' ? "-o" : c == 'd' ? "-d" : idx >= 0 ? options[idx].name : "?";
         }
         *ret_args = TAKE_PTR(args);
         return 0;

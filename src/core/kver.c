@@ -191,3 +191,36 @@ bool kver_matches(const char *release, const char *want) {
         return release[n] == '\0' || !isalnum((unsigned char) release[n]) ||
                !isalnum((unsigned char) want[n - 1]);
 }
+
+/* three components: 6.1.0, 6.12.118+deb13, 6.1.119 */
+static bool full_upstream(const KernelRelease *k) {
+        const char *dot = strchr(k->upstream, '.');
+
+        return dot && strchr(dot + 1, '.');
+}
+
+bool kver_image_package(const char *pkg, const char *flavour, const char *want, const char **ret_release) {
+        KernelRelease k = { .abi = -1 };
+        const char *rel;
+        bool ok;
+
+        if (strncmp(pkg, "linux-image-", 12) != 0)
+                return false;
+        rel = pkg + 12;
+        if (kver_parse(rel, &k) < 0)
+                return false;
+        ok = full_upstream(&k) && (!flavour || (k.flavour && strcmp(k.flavour, flavour) == 0)) &&
+             (strcmp(rel, want) == 0 || kver_matches(rel, want));
+        kver_done(&k);
+        if (ok)
+                *ret_release = rel;
+        return ok;
+}
+
+bool kver_is_full_release(const char *want) {
+        KernelRelease k = { .abi = -1 };
+        bool full = kver_parse(want, &k) >= 0 && full_upstream(&k) && k.flavour;
+
+        kver_done(&k);
+        return full;
+}

@@ -28,3 +28,13 @@ int kver_compare(const char *a, const char *b);
 /* True if release belongs to series "6.1" (not 6.12), or starts with a full
  * release prefix such as "6.1.0-56". */
 bool kver_matches(const char *release, const char *series_or_prefix);
+
+/* pkg is a kernel image package, linux-image-RELEASE of a full release
+ * (6.1.0-57-cloud-amd64, 6.1.119-site; not a metapackage such as
+ * linux-image-6.1-cloud-amd64) of the series or prefix want, and of
+ * flavour (NULL: any); *ret_release points into pkg. */
+bool kver_image_package(const char *pkg, const char *flavour, const char *want, const char **ret_release);
+/* want names one release whole, flavour and all ("6.1.119-site",
+ * "6.1.0-57-cloud-amd64"), not a series or a prefix ("6.1", "6.1.0-56"):
+ * its flavour is then its own. */
+bool kver_is_full_release(const char *want);

@@ -12,6 +12,7 @@
 #include "shared/strv.h"
 
 void options_done(Options *o) {
+        strv_free(o->from);
         strv_free(o->modules);
         strv_free(o->build_configs);
         strv_free(o->expect_modules);
@@ -21,10 +22,10 @@ void options_done(Options *o) {
 const char *plan_verb_to_string(PlanVerb v) {
         static const char *const names[] = {
                 [PLAN_INSPECT] = "inspect", [PLAN_PIN] = "pin", [PLAN_DKMS] = "dkms", [PLAN_MATRIX] = "dkms",
-                [PLAN_BOOT_TEST] = "boot-test", [PLAN_REPAIR] = "repair",
+                [PLAN_BOOT_TEST] = "boot-test", [PLAN_REPAIR] = "repair", [PLAN_FETCH] = "fetch",
         };
 
-        return v <= PLAN_REPAIR ? names[v] : "?";
+        return v <= PLAN_FETCH ? names[v] : "?";
 }
 
 static int refuse(char **ret_error, PlanVerb v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -137,6 +138,24 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 pl.build_configs = o->build_configs;
                 pl.source = o->source;
                 pl.dkms_kernel = o->kernel;
+                pl.sign_key = o->sign_key;
+                pl.sign_cert = o->sign_cert;
+                break;
+
+        case PLAN_FETCH:
+                if (!o->kernel)
+                        return refuse(ret_error, verb, "--kernel SERIES|KVER is required");
+                if (!o->from)
+                        return refuse(ret_error, verb, "give at least one --from SOURCE (a suite such as bookworm, or an apt line)");
+                if (!o->dest)
+                        return refuse(ret_error, verb, "-d DIR is required: where the packages go");
+                pl.fetch = true;
+                pl.kernel = o->kernel;
+                pl.flavour = o->flavour;
+                pl.fetch_from = o->from;
+                pl.mirror = o->mirror;
+                pl.allow_unsigned = o->allow_unsigned;
+                pl.packages = o->dest;
                 break;
 
         case PLAN_BOOT_TEST:
@@ -170,11 +189,20 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 pl.build_configs = o->build_configs ? o->build_configs : p->build_configs;
                 pl.source = o->source ? o->source : p->source;
                 pl.dkms = pl.modules || pl.source;
+                pl.sign_key = o->sign_key ? o->sign_key : p->sign_key;
+                pl.sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
+                pl.fetch_from = o->from ? o->from : p->fetch_from;
+                pl.mirror = o->mirror ? o->mirror : p->mirror;
+                pl.allow_unsigned = o->allow_unsigned;
+                pl.fetch = pl.fetch_from != NULL;
                 pl.boot_test = o->used & OPT_NO_BOOT_TEST ? false : p->boot_test != 0;
                 if (!pl.kernel)
                         return refuse(ret_error, verb, "no kernel: give --kernel or [kernel] series in a profile");
                 if (pl.packages && pl.network)
                         return refuse(ret_error, verb, "--packages DIR (offline) and --network exclude each other");
+                if (pl.fetch && !pl.packages)
+                        return refuse(ret_error, verb, "fetching (--from, [kernel] fetch-from) needs the directory to fetch into: "
+                                                       "--packages DIR or [kernel] packages");
                 r = plan_output(o, &pl, ret_error);
                 if (r < 0)
                         return r;
@@ -187,6 +215,8 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 break;
         }
         }
+        if (!pl.sign_key != !pl.sign_cert)
+                return refuse(ret_error, verb, "--sign-key and --sign-cert go together: the site's key and its certificate");
         if (verb == PLAN_PIN && pl.packages && pl.network)
                 return refuse(ret_error, verb, "--packages DIR (offline) and --network exclude each other");
         r = plan_modules(pl.modules, &pl, ret_error);

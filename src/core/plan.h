@@ -31,14 +31,20 @@ enum {
         OPT_HOLD = 1 << 20,       /* --hold, --no-hold */
         OPT_FORCE = 1 << 21,
         OPT_UEFI_VARS = 1 << 22,
-        N_OPT_BITS = 23,
+        OPT_FROM = 1 << 23,
+        OPT_MIRROR = 1 << 24,
+        OPT_ALLOW_UNSIGNED = 1 << 25,
+        OPT_DEST = 1 << 26,       /* -d DIR */
+        OPT_SIGN = 1 << 27,       /* --sign-key, --sign-cert */
+        N_OPT_BITS = 28,
         OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD | OPT_NETWORK | OPT_FORCE,
         OPT_DKMS = OPT_KERNEL | OPT_OUTPUT | OPT_MODULE | OPT_SOURCE | OPT_BUILD_CONFIG | OPT_MATRIX | OPT_PACKAGES |
-                   OPT_FORCE,
+                   OPT_FORCE | OPT_SIGN,
         OPT_BOOT = OPT_EXPECT_KERNEL | OPT_EXPECT_MODULE | OPT_TIMEOUT | OPT_FIRMWARE | OPT_MEMORY | OPT_JUNIT |
                    OPT_SERIAL_LOG | OPT_UEFI_VARS,
+        OPT_FETCH = OPT_KERNEL | OPT_FLAVOUR | OPT_FROM | OPT_MIRROR | OPT_ALLOW_UNSIGNED | OPT_DEST,
         OPT_REPAIR = OPT_PIN | (OPT_DKMS & ~OPT_MATRIX) | OPT_BOOT | OPT_PROFILE | OPT_PACKER_MANIFEST |
-                     OPT_NO_BOOT_TEST | OPT_HOLD,
+                     OPT_NO_BOOT_TEST | OPT_HOLD | OPT_FROM | OPT_MIRROR | OPT_ALLOW_UNSIGNED,
 };
 
 /* What the command line said, as given: a field is set only if its OPT_
@@ -61,6 +67,12 @@ typedef struct Options {
         const char *junit, *serial_log, *uefi_vars;
 
         const char *profile, *packer_manifest;
+
+        const char *sign_key, *sign_cert;
+
+        char **from;                /* --from SOURCE (repeatable) */
+        const char *mirror, *dest;
+        bool allow_unsigned;
 } Options;
 
 void options_done(Options *o);
@@ -72,6 +84,7 @@ typedef enum PlanVerb {
         PLAN_MATRIX,            /* dkms --matrix */
         PLAN_BOOT_TEST,
         PLAN_REPAIR,
+        PLAN_FETCH,
 } PlanVerb;
 
 /* What one run does: the command line over the profile, every value
@@ -86,6 +99,11 @@ typedef struct Plan {
         const char *output;
         bool in_place, force;
 
+        bool fetch;                 /* fetch into packages (repair: only when it lacks the kernel) */
+        char **fetch_from;
+        const char *mirror;
+        bool allow_unsigned;
+
         bool pin;
         const char *kernel, *flavour, *packages;
         bool network, purge_old, hold;
@@ -94,6 +112,7 @@ typedef struct Plan {
         char **modules, **build_configs;
         const char *source;
         const char *dkms_kernel;    /* dkms: --kernel; repair: the kernel just pinned (NULL here) */
+        const char *sign_key, *sign_cert; /* the site's module signing key (never written to the image) */
 
         bool verify;
 

@@ -18,6 +18,8 @@ typedef enum KeyType {
         KEY_SECONDS,
         KEY_MEGABYTES,
         KEY_FIRMWARE,
+        KEY_SOURCES,    /* repeatable: Debian suite names, or one apt "deb ..." line */
+        KEY_URL,        /* once: http://, https:// or file:/ */
 } KeyType;
 
 typedef struct Key {
@@ -33,12 +35,16 @@ static const Key keys[] = {
         K("kernel", "series", KEY_STRING, kernel),
         K("kernel", "flavour", KEY_STRING, flavour),
         K("kernel", "packages", KEY_PATH, packages),
+        K("kernel", "fetch-from", KEY_SOURCES, fetch_from),
+        K("kernel", "mirror", KEY_URL, mirror),
         K("kernel", "network", KEY_BOOL, network),
         K("kernel", "old", KEY_OLD, purge_old),
         K("kernel", "hold", KEY_BOOL, hold),
         K("dkms", "module", KEY_LIST, modules),
         K("dkms", "source", KEY_PATH, source),
         K("dkms", "build-config", KEY_BUILD_CONFIGS, build_configs),
+        K("dkms", "sign-key", KEY_PATH, sign_key),
+        K("dkms", "sign-cert", KEY_PATH, sign_cert),
         K("boot-test", "enabled", KEY_BOOL, boot_test),
         K("boot-test", "expect-kernel", KEY_STRING, expect_kernel),
         K("boot-test", "expect-module", KEY_LIST, expect_modules),
@@ -176,7 +182,7 @@ static int handler(void *user, const char *section, const char *name, const char
         }
         if (!value[0])
                 return fail(ps, strprintf("%s: empty value", name));
-        if (ps->seen[idx]++ && k->type != KEY_LIST && k->type != KEY_BUILD_CONFIGS)
+        if (ps->seen[idx]++ && k->type != KEY_LIST && k->type != KEY_BUILD_CONFIGS && k->type != KEY_SOURCES)
                 return fail(ps, strprintf("%s is given twice in [%s]", name, section));
 
         field = (char *) ps->p + k->offset;
@@ -234,6 +240,32 @@ static int handler(void *user, const char *section, const char *name, const char
                         *(int *) field = (int) n;
                 return 1;
         }
+        case KEY_SOURCES:
+                if (startswith(value, "deb ")) {
+                        if (strpbrk(value, "\"'\\`$"))
+                                return fail(ps, strprintf("%s: '%s' has characters an apt line cannot have", name, value));
+                        return strv_extend(field, value) < 0 ? fail(ps, NULL) : 1;
+                }
+                for (const char *w = value + strspn(value, " \t,"); *w; w += strspn(w, " \t,")) {
+                        size_t n = strcspn(w, " \t,");
+                        _cleanup_free_ char *word = strndup(w, n);
+
+                        if (!word)
+                                return fail(ps, NULL);
+                        if (strspn(word, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+                                return fail(ps, strprintf("%s: '%s' is not a Debian suite name (or give a whole "
+                                                          "\"deb URI SUITE COMPONENT\" line)", name, word));
+                        if (strv_consume(field, TAKE_PTR(word)) < 0)
+                                return fail(ps, NULL);
+                        w += n;
+                }
+                return 1;
+        case KEY_URL:
+                if ((!startswith(value, "http://") && !startswith(value, "https://") && !startswith(value, "file:/")) ||
+                    strpbrk(value, " \t\"'\\`$[]"))
+                        return fail(ps, strprintf("%s: '%s' is not an http://, https:// or file:/ URL", name, value));
+                *(char **) field = strdup(value);
+                return *(char **) field ? 1 : fail(ps, NULL);
         case KEY_FIRMWARE:
                 if (firmware_spec_parse(value, (unsigned *) field) < 0)
                         return fail(ps, strprintf("firmware: '%s' is not auto, all or a list of bios, uefi and "
@@ -250,9 +282,13 @@ void profile_done(Profile *p) {
         free(p->kernel);
         free(p->flavour);
         free(p->packages);
+        strv_free(p->fetch_from);
+        free(p->mirror);
         strv_free(p->modules);
         free(p->source);
         strv_free(p->build_configs);
+        free(p->sign_key);
+        free(p->sign_cert);
         free(p->expect_kernel);
         strv_free(p->expect_modules);
         *p = (Profile) {};

@@ -18,6 +18,8 @@ typedef struct Profile {
         char *kernel;           /* [kernel] series: 6.1, 6.6 or a release */
         char *flavour;
         char *packages;         /* offline .deb directory */
+        char **fetch_from;      /* [kernel] fetch-from: where kpin fetch finds the kernel for packages */
+        char *mirror;
         int network;            /* tristate */
         int purge_old;          /* [kernel] old = keep|purge; tristate */
         int hold;               /* tristate */
@@ -25,6 +27,7 @@ typedef struct Profile {
         char **modules;         /* [dkms] module (repeatable, or a list) */
         char *source;
         char **build_configs;   /* FILE[=GUESTPATH], FILE relative to the profile */
+        char *sign_key, *sign_cert;  /* the site's module signing key and certificate */
 
         int boot_test;          /* [boot-test] enabled; tristate */
         char *expect_kernel;

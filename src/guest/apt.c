@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "apt.h"
 #include "shared/cleanup.h"
 #include "shared/log.h"
+#include <stdio.h>
 #include "shared/strbuf.h"
 #include "shared/strv.h"
 
@@ -72,7 +74,7 @@ int apt_install_debs(Guest *gu, char * const *files, char **ret_error) {
                 if ((r = strv_consume(&argv, TAKE_PTR(dest))) < 0)
                         return r;
         }
-        r = guest_run(gu, argv, NULL, ret_error);
+        r = guest_run_stream(gu, argv, NULL, ret_error);
         (void) guestfs_rm_rf(gu->g, GUEST_DEB_DIR);
         return r;
 }
@@ -150,7 +152,7 @@ int apt_install_network(Guest *gu, char * const *targets, const char *what, char
         if (r < 0)
                 return r;
         log_info("installing %s from the guest's apt sources", what);
-        r = guest_run_checked(gu, argv, &out, KPIN_EXIT_PACKAGES, "E: ", label);
+        r = guest_run_stream_checked(gu, argv, NULL, &out, KPIN_EXIT_PACKAGES, "E: ", label);
         if (r < 0)
                 return r;
         (void) guest_run(gu, clean, NULL, NULL);
@@ -266,5 +268,66 @@ int apt_purge_exactly(Guest *gu, char * const *purge) {
         if (r < 0)
                 return r;
         log_info("purging %zu old kernel packages in the guest", strv_length(purge));
-        return guest_run_checked(gu, argv, NULL, KPIN_EXIT_PACKAGES, "E: ", "purging the old kernels");
+        return guest_run_stream_checked(gu, argv, NULL, NULL, KPIN_EXIT_PACKAGES, "E: ", "purging the old kernels");
+}
+
+#define MAX_SOURCES_FILE (1u << 20)
+#define MAX_KEYRING (1u << 20)
+
+static int sources_file(Guest *gu, const char *path, bool deb822, AptSources *s) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (guest_read_file(gu, path, MAX_SOURCES_FILE, &text, &len) < 0)
+                return 0;
+        return apt_sources_parse(text, len, deb822, s);
+}
+
+int apt_guest_sources(Guest *gu, const char *keydir, AptSources *ret) {
+        _cleanup_(apt_sources_done) AptSources s = {};
+        _cleanup_strv_free_ char **parts = NULL;
+        int r;
+
+        r = sources_file(gu, "/etc/apt/sources.list", false, &s);
+        if (r < 0)
+                return r;
+        if (guest_list_dir(gu, "/etc/apt/sources.list.d", 1000, &parts) >= 0) {
+                strv_sort(parts);
+                STRV_FOREACH(p, parts) {
+                        _cleanup_free_ char *path = strprintf("/etc/apt/sources.list.d/%s", *p);
+
+                        if (!path)
+                                return -ENOMEM;
+                        if (endswith(*p, ".list") || endswith(*p, ".sources"))
+                                if ((r = sources_file(gu, path, endswith(*p, ".sources"), &s)) < 0)
+                                        return r;
+                }
+        }
+        for (size_t i = 0; i < s.n; i++) {
+                _cleanup_free_ char *key = NULL, *host = NULL;
+                size_t len;
+
+                if (!s.v[i].signed_by || access(s.v[i].signed_by, R_OK) == 0)
+                        continue;
+                if (s.v[i].signed_by[0] != '/' || guest_read_file(gu, s.v[i].signed_by, MAX_KEYRING, &key, &len) < 0)
+                        continue; /* apt will say it cannot check that source */
+                host = strprintf("%s/%zu%s", keydir, i, endswith(s.v[i].signed_by, ".asc") ? ".asc" : ".gpg");
+                if (!host)
+                        return -ENOMEM;
+                {
+                        FILE *f = fopen(host, "we");
+
+                        if (!f || fwrite(key, 1, len, f) != len) {
+                                if (f)
+                                        fclose(f);
+                                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "%s: cannot write it", host);
+                        }
+                        fclose(f);
+                }
+                free(s.v[i].signed_by);
+                s.v[i].signed_by = TAKE_PTR(host);
+        }
+        *ret = s;
+        s = (AptSources) {};
+        return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include "core/aptsources.h"
 #include "core/dpkgstatus.h"
 #include "guest.h"
 #include "host/pkgdir.h"
@@ -36,3 +37,9 @@ int apt_purge_exactly(Guest *gu, char * const *purge);
 /* dpkg must be left consistent: `dpkg --audit` silent (KPIN_EXIT_PACKAGES
  * otherwise). */
 int apt_check_consistent(Guest *gu);
+
+/* The guest's apt sources (sources.list, and *.list and *.sources in
+ * sources.list.d). A source's signed-by keyring the host lacks at
+ * the same path is copied from the guest into keydir (a host directory)
+ * and the source made to point there. */
+int apt_guest_sources(Guest *gu, const char *keydir, AptSources *ret);

@@ -39,6 +39,7 @@ void dkms_result_done(DkmsResult *r) {
                 strv_free(r->modules[i].files);
                 free(r->modules[i].vermagic);
                 free(r->modules[i].compression);
+                modsig_done(&r->modules[i].signature);
         }
         free(r->modules);
         free(r->kernel);
@@ -355,6 +356,7 @@ static int add_source_deb(Guest *gu, const char *deb, char **ret_name, char **re
  * checks their vermagic from their bytes: 1 all there and right, 0 some
  * missing, <0 error (a wrong vermagic is recorded as KPIN_EXIT_DKMS). */
 static int verify_installed(Guest *gu, const DkmsConf *conf, const char *kver, DkmsBuilt *b) {
+        _cleanup_(modsig_done) ModSig sig = {};
         static const char *const dirs[] = { "updates/dkms", "updates", "extra" };
         static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
         _cleanup_strv_free_ char **files = NULL;
@@ -386,6 +388,9 @@ static int verify_installed(Guest *gu, const DkmsConf *conf, const char *kver, D
                 r = ko_decompress(data, len, MAX_MODULE, &elf, &elf_len);
                 if (r >= 0) {
                         r = ko_modinfo(elf, elf_len, &mi);
+                        /* the signature is appended to the module before it is compressed */
+                        if (r >= 0 && !sig.key_id && ko_signature(elf, elf_len, &sig) == -EBADMSG)
+                                log_warning("%s: %s carries a signature kpin cannot read", gu->image, found);
                         free(elf);
                 }
                 if (r < 0)
@@ -405,6 +410,9 @@ static int verify_installed(Guest *gu, const DkmsConf *conf, const char *kver, D
         b->vermagic = TAKE_PTR(vermagic);
         free(b->compression);
         b->compression = strdup(ko_compression_to_string(comp));
+        modsig_done(&b->signature);
+        b->signature = sig;
+        sig = (ModSig) {};
         return b->compression ? 1 : -ENOMEM;
 }
 
@@ -431,8 +439,11 @@ static int run_dkms(Guest *gu, const char *verb, const char *name, const char *v
                     char **ret_error) {
         char *argv[] = { "dkms", (char *) verb, "-m", (char *) name, "-v", (char *) version, "-k", (char *) kver,
                          force ? "--force" : NULL, NULL };
+        _cleanup_free_ char *label = strcmp(verb, "build") == 0 ? strprintf("kpin-build %s/%s for %s", name, version, kver)
+                                                                : NULL;
 
-        return guest_run(gu, argv, NULL, ret_error);
+        /* a build takes minutes (half an hour for BeeGFS under TCG): its progress is streamed */
+        return guest_run_stream(gu, argv, label, ret_error);
 }
 
 /* The module belongs in the initramfs: REMAKE_INITRD, or named in
@@ -458,8 +469,16 @@ static bool wanted_in_initramfs(Guest *gu, const DkmsConf *conf) {
         return false;
 }
 
-static int build_one(Guest *gu, const char *name, const char *version, const char *kver, DkmsBuilt *b,
-                     bool *changed) {
+static bool signed_by(const ModSig *have, const ModSig *want) {
+        return !want || (have->key_id && strcmp(have->key_id, want->key_id) == 0 && strcmp(have->signer, want->signer) == 0);
+}
+
+static const char *signer_name(const ModSig *s) {
+        return s->key_id ? s->signer : "nobody (unsigned)";
+}
+
+static int build_one(Guest *gu, const char *name, const char *version, const char *kver, const ModSig *want_signer,
+                     DkmsBuilt *b, bool *changed) {
         _cleanup_(dkms_conf_done) DkmsConf conf = {};
         _cleanup_free_ char *err = NULL, *error = NULL, *log = NULL;
         double t0 = monotonic_s();
@@ -473,11 +492,14 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
         r = verify_installed(gu, &conf, kver, b);
         if (r < 0)
                 return r;
-        if (r > 0) {
+        if (r > 0 && signed_by(&b->signature, want_signer)) {
                 log_info("%s/%s is installed for %s and verified", name, version, kver);
                 b->seconds = monotonic_s() - t0;
                 return 0;
         }
+        if (r > 0)
+                log_info("%s/%s for %s is signed by %s, not the site's key: building it again", name, version, kver,
+                         signer_name(&b->signature));
         log_info("building %s/%s for %s", name, version, kver);
         r = run_dkms(gu, "build", name, version, kver, true, &err);
         if (r < 0) {
@@ -509,6 +531,11 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
                 return log_fail(KPIN_EXIT_DKMS, -ENOENT,
                                 "%s: dkms installed %s/%s for %s, but its module files are not under /lib/modules/%s",
                                 gu->image, name, version, kver, kver);
+        if (!signed_by(&b->signature, want_signer))
+                return log_fail(KPIN_EXIT_DKMS, -EBADMSG,
+                                "%s: %s/%s for %s is signed by '%s' (key %s), not with the site's key '%s' (key %s)",
+                                gu->image, name, version, kver, signer_name(&b->signature),
+                                b->signature.key_id ? b->signature.key_id : "-", want_signer->signer, want_signer->key_id);
         {
                 char *argv[] = { "depmod", "-a", (char *) kver, NULL };
 
@@ -520,7 +547,7 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
                 char *argv[] = { "update-initramfs", "-u", "-k", (char *) kver, NULL };
 
                 log_info("regenerating the initramfs of %s", kver);
-                r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_DKMS, "Error! ", "update-initramfs");
+                r = guest_run_stream_checked(gu, argv, NULL, NULL, KPIN_EXIT_DKMS, "Error! ", "update-initramfs");
                 if (r < 0)
                         return r;
                 b->initramfs = true;
@@ -572,7 +599,7 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
                 return -ENOMEM;
         for (size_t i = 0; names[i]; i++) {
                 res.n_modules++;
-                r = build_one(gu, names[i], versions[i], res.kernel, &res.modules[i], &res.changed);
+                r = build_one(gu, names[i], versions[i], res.kernel, req->signer, &res.modules[i], &res.changed);
                 if (r < 0)
                         return r;
         }

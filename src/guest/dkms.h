@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/modsig.h"
 #include "guest.h"
 #include "host/pkgdir.h"
 #include "inspect.h"
@@ -15,6 +16,7 @@ typedef struct DkmsRequest {
         const char *kernel;        /* release, series or prefix; NULL: what GRUB boots */
         const char *source;        /* host DIR with a dkms.conf, or a *-dkms .deb */
         char **build_configs;      /* HOSTFILE[=GUESTPATH] copied in before building */
+        const ModSig *signer;      /* the site's key: modules must be signed with it (NULL: any) */
 } DkmsRequest;
 
 typedef struct DkmsBuilt {
@@ -22,6 +24,7 @@ typedef struct DkmsBuilt {
         char **files;              /* installed module files, guest paths */
         char *vermagic;            /* of the first file, as read from its bytes */
         char *compression;
+        ModSig signature;          /* who signed the first file (empty: unsigned) */
         bool built_now;            /* false: already installed and verified */
         bool initramfs;            /* the kernel's initramfs was regenerated */
         double seconds;

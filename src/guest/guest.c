@@ -163,6 +163,170 @@ static void on_progress(guestfs_h *g, void *opaque, uint64_t event, int handle, 
         fprintf(stderr, "\rkpin: %s: %3u%%%s", gu->progress_label, pct, pct == 100 ? "\n" : "");
 }
 
+#define STREAM_TAIL_MAX (64 * 1024)
+
+static void stream_line(Guest *gu) {
+        gu->line[gu->line_len] = '\0';
+        gu->line_len = 0;
+        if (gu->echo)
+                fprintf(stderr, "%s\n", gu->line);
+        if (gu->on_line)
+                gu->on_line(gu->on_line_userdata, gu->line);
+        if (!gu->tail)
+                return;
+        {
+                size_t n = strlen(gu->line);
+
+                if (gu->tail_len + n + 2 > STREAM_TAIL_MAX) {
+                        /* keep the newer half */
+                        size_t keep = gu->tail_len / 2;
+
+                        memmove(gu->tail, gu->tail + gu->tail_len - keep, keep);
+                        gu->tail_len = keep;
+                }
+                if (gu->tail_len + n + 2 <= STREAM_TAIL_MAX) {
+                        memcpy(gu->tail + gu->tail_len, gu->line, n);
+                        gu->tail_len += n;
+                        gu->tail[gu->tail_len++] = '\n';
+                        gu->tail[gu->tail_len] = '\0';
+                }
+        }
+}
+
+/* The appliance's console, as it comes: lines of the streamed command. */
+static void on_console(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
+                       size_t buf_len, const uint64_t *array, size_t array_len) {
+        Guest *gu = opaque;
+
+        (void) g, (void) event, (void) handle, (void) flags, (void) array, (void) array_len;
+        if (!gu->streaming)
+                return;
+        for (size_t i = 0; i < buf_len; i++) {
+                char c = buf[i];
+
+                if (c == '\n') {
+                        stream_line(gu);
+                        continue;
+                }
+                if (c == '\r' || c == '\0')
+                        continue;
+                if (gu->line_len + 1 < sizeof(gu->line))
+                        gu->line[gu->line_len++] = c;
+        }
+}
+
+#define SECRETS_DIR "/run/kpin-secrets"
+
+int guest_secret(Guest *gu, const char *name, const char *data, size_t len, char **ret_path) {
+        _cleanup_free_ char *path = strprintf(SECRETS_DIR "/%s", name);
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        if (!gu->secrets_mounted) {
+                char *argv[] = { "mount", "-t", "tmpfs", "-o", "mode=0700,size=8m", "kpin-secrets", "/run", NULL };
+
+                r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_ENVIRONMENT, NULL, "mounting a tmpfs for the signing key");
+                if (r < 0)
+                        return r;
+                gu->secrets_mounted = true;
+                if (guestfs_mkdir_mode(gu->g, SECRETS_DIR, 0700) < 0)
+                        return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "%s: %s", gu->image, last_error(gu->g));
+        }
+        if (guest_write_file(gu, path, data, len) < 0 || guestfs_chmod(gu->g, 0600, path) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "%s: cannot write %s: %s", gu->image, path, last_error(gu->g));
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+int guest_secrets_done(Guest *gu) {
+        char *argv[] = { "umount", "/run", NULL };
+
+        gu->env = strv_free(gu->env);
+        if (!gu->secrets_mounted)
+                return 0;
+        gu->secrets_mounted = false;
+        return guest_run_checked(gu, argv, NULL, KPIN_EXIT_ENVIRONMENT, NULL, "unmounting the signing key's tmpfs");
+}
+
+int guest_set_env(Guest *gu, char * const *env) {
+        gu->env = strv_free(gu->env);
+        STRV_FOREACH(e, env)
+                if (strv_extend(&gu->env, *e) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+void guest_on_line(Guest *gu, void (*cb)(void *userdata, const char *line), void *userdata) {
+        gu->on_line = cb;
+        gu->on_line_userdata = userdata;
+}
+
+/* Runs "$@" with its output on the console, and beside it a watcher that
+ * says every 10 s how many objects DKMS builds have compiled since it
+ * began (make.log files are rewritten by each build). Only the argv and
+ * KPIN_LABEL, set by kpin, reach it. */
+static const char stream_script[] =
+        "[ -z \"$KPIN_LABEL\" ] || echo \"$KPIN_LABEL\" >/dev/console\n"
+        "t0=$(date +%s)\n"
+        "( while sleep 10; do\n"
+        "\tn=$(find /var/lib/dkms -name make.log -newermt \"@$t0\" -exec cat {} + 2>/dev/null | grep -c 'CC \\[M\\]')\n"
+        "\techo \"kpin-progress ${n:-0}\"\n"
+        "done ) >/dev/console 2>&1 </dev/null &\n"
+        "w=$!\n"
+        "\"$@\" >/dev/console 2>&1 </dev/null\n"
+        "r=$?\n"
+        "kill $w 2>/dev/null\n"
+        "exit $r\n";
+
+int guest_run_stream(Guest *gu, char * const *argv, const char *label, char **ret_tail) {
+        _cleanup_strv_free_ char **wrapped = NULL;
+        _cleanup_free_ char *env = label ? strprintf("KPIN_LABEL=%s", label) : strdup("KPIN_LABEL=");
+        int r;
+
+        if (!env || strv_extend(&wrapped, "env") < 0 || strv_extend(&wrapped, env) < 0)
+                return -ENOMEM;
+        STRV_FOREACH(e, gu->env)
+                if (strv_extend(&wrapped, *e) < 0)
+                        return -ENOMEM;
+        if (strv_extend(&wrapped, "/bin/sh") < 0 || strv_extend(&wrapped, "-c") < 0 ||
+            strv_extend(&wrapped, stream_script) < 0 || strv_extend(&wrapped, "sh") < 0)
+                return -ENOMEM;
+        STRV_FOREACH(a, argv)
+                if (strv_extend(&wrapped, *a) < 0)
+                        return -ENOMEM;
+        gu->tail = calloc(1, STREAM_TAIL_MAX);
+        if (!gu->tail)
+                return -ENOMEM;
+        gu->tail_len = 0;
+        gu->line_len = 0;
+        gu->echo = log_get_verbosity() >= LOG_VERBOSE;
+        gu->streaming = true;
+        r = guest_run(gu, wrapped, NULL, NULL);
+        if (gu->line_len > 0)
+                stream_line(gu);
+        gu->streaming = false;
+        if (ret_tail)
+                *ret_tail = TAKE_PTR(gu->tail);
+        gu->tail = mfree(gu->tail);
+        return r;
+}
+
+int guest_run_stream_checked(Guest *gu, char * const *argv, const char *label, char **ret_tail, int code,
+                             const char *prefer, const char *what) {
+        _cleanup_free_ char *err = NULL, *why = NULL;
+        int r;
+
+        r = guest_run_stream(gu, argv, label, &err);
+        if (r >= 0) {
+                if (ret_tail)
+                        *ret_tail = TAKE_PTR(err);
+                return r;
+        }
+        why = guest_error_line(err, prefer);
+        return log_fail(code, r, "%s: %s failed in the guest: %s", gu->image, what, why);
+}
+
 void guest_progress_label(Guest *gu, const char *label) {
         /* a transfer that ended short of its 100% event ends its line */
         if (gu->progress_label && gu->progress_pct < 100)
@@ -227,6 +391,8 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "cannot start the libguestfs appliance: %s", e);
         }
         log_debug("appliance up in %.1f s", monotonic_s() - t0);
+        if (guestfs_set_event_callback(g, on_console, GUESTFS_EVENT_APPLIANCE, 0, gu) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         gu->g = TAKE_PTR(g);
         t0 = monotonic_s();
         r = inspect_and_mount(gu);
@@ -253,6 +419,8 @@ int guest_close(Guest *gu) {
         free(gu->image);
         guest_os_done(&gu->os);
         free(gu->progress_label);
+        free(gu->tail);
+        strv_free(gu->env);
         free(gu);
         return r;
 }

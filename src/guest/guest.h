@@ -32,6 +32,17 @@ typedef struct Guest {
         bool progress_tty;     /* stderr is a terminal: show transfer progress */
         char *progress_label;  /* what the current transfer is, NULL: show nothing */
         unsigned progress_pct;
+
+        /* guest_run_stream(): each line the command prints, as it comes */
+        void (*on_line)(void *userdata, const char *line);
+        void *on_line_userdata;
+        bool streaming, echo;
+        char line[1024];       /* the line being received */
+        size_t line_len;
+        char *tail;            /* the command's last output, for its error */
+        size_t tail_len;
+        char **env;            /* NAME=VALUE for every streamed command */
+        bool secrets_mounted;  /* a tmpfs on the guest's /run holds secrets */
 } Guest;
 
 typedef struct GuestOpenOptions {
@@ -79,6 +90,26 @@ int guest_run(Guest *gu, char * const *argv, char **ret_output, char **ret_error
  * of its error output that holds prefer (see guest_error_line). */
 int guest_run_checked(Guest *gu, char * const *argv, char **ret_output, int code, const char *prefer,
                       const char *what);
+/* guest_run for long commands (package transactions, DKMS builds, GRUB):
+ * their output goes to the appliance's console and reaches kpin line by
+ * line as it comes (to gu->on_line; to stderr with -v), with a
+ * "kpin-progress N" line every 10 s counting the objects DKMS builds have
+ * compiled since it started; label (may be NULL) is printed first.
+ * *ret_tail (if given) gets the output's last 64 KiB, success or not. */
+int guest_run_stream(Guest *gu, char * const *argv, const char *label, char **ret_tail);
+/* The same, recording class code on failure as guest_run_checked does. */
+int guest_run_stream_checked(Guest *gu, char * const *argv, const char *label, char **ret_tail, int code,
+                             const char *prefer, const char *what);
+/* Secrets the guest's commands need for a while (a signing key): written
+ * into a tmpfs mounted over the guest's /run inside the appliance, so they
+ * never reach the image's disk; gone with guest_secrets_done() or the
+ * appliance. *ret_path: where the file is, as the guest sees it. */
+int guest_secret(Guest *gu, const char *name, const char *data, size_t len, char **ret_path);
+int guest_secrets_done(Guest *gu);
+/* NAME=VALUE settings for every streamed command (NULL: none); copied. */
+int guest_set_env(Guest *gu, char * const *env);
+/* Where streamed lines go (NULL: nowhere but -v). */
+void guest_on_line(Guest *gu, void (*cb)(void *userdata, const char *line), void *userdata);
 /* libguestfs's last error, for a message (never NULL). */
 const char *guest_last_error(Guest *gu);
 /* One line of a guest command's error output for a one-line message: the

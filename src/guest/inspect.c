@@ -7,6 +7,7 @@
 #include <guestfs.h>
 
 #include "core/dkmsstatus.h"
+#include "core/modinfo.h"
 #include "core/pe.h"
 #include "core/shellvars.h"
 #include "core/kver.h"
@@ -66,6 +67,7 @@ GuestState *guest_state_free(GuestState *s) {
                         free(s->dkms[i].kernels[j].kernel);
                         free(s->dkms[i].kernels[j].error);
                         free(s->dkms[i].kernels[j].log);
+                        modsig_done(&s->dkms[i].kernels[j].signature);
                 }
                 free(s->dkms[i].kernels);
                 free(s->dkms[i].name);
@@ -377,7 +379,28 @@ static int inspect_pins(Guest *gu, GuestState *s) {
         return 0;
 }
 
-static int inspect_dkms_version(Guest *gu, GuestState *s, const char *name, const char *version) {
+#define MAX_MODULE (256u << 20)
+
+/* Who signed a built module: the first .ko in DKMS's module directory. */
+static void module_signature(Guest *gu, const char *dir, const ModSig *dkms_key, DkmsKernel *k) {
+        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        void *elf = NULL;
+        size_t len, elf_len;
+
+        if (guest_list_dir(gu, dir, 100, &files) < 0 || !files || !(path = strprintf("%s/%s", dir, files[0])))
+                return;
+        if (guest_read_file_large(gu, path, MAX_MODULE, &data, &len) < 0 ||
+            ko_decompress(data, len, MAX_MODULE, &elf, &elf_len) < 0)
+                return;
+        (void) ko_signature(elf, elf_len, &k->signature);
+        free(elf);
+        k->dkms_key = dkms_key && k->signature.key_id && strcmp(k->signature.key_id, dkms_key->key_id) == 0 &&
+                      strcmp(k->signature.signer, dkms_key->signer) == 0;
+}
+
+static int inspect_dkms_version(Guest *gu, GuestState *s, const char *name, const char *version,
+                                const ModSig *dkms_key) {
         _cleanup_free_ char *log_path = NULL, *log = NULL, *log_kernel = NULL, *first_error = NULL;
         DkmsModule *m;
         size_t len;
@@ -409,9 +432,10 @@ static int inspect_dkms_version(Guest *gu, GuestState *s, const char *name, cons
                 k = grow(&m->kernels, &m->n_kernels, sizeof(DkmsKernel));
                 if (!k || !(k->kernel = strdup(kver)))
                         return -ENOMEM;
-                if (guest_is_dir(gu, built))
+                if (guest_is_dir(gu, built)) {
                         k->state = guest_exists(gu, link) ? DKMS_INSTALLED : DKMS_BUILT;
-                else if (log_kernel && strcmp(log_kernel, kver) == 0) {
+                        module_signature(gu, built, dkms_key, k);
+                } else if (log_kernel && strcmp(log_kernel, kver) == 0) {
                         k->state = DKMS_FAILED;
                         k->log = strdup(log_path);
                         k->error = first_error ? strdup(first_error) : NULL;
@@ -425,11 +449,17 @@ static int inspect_dkms_version(Guest *gu, GuestState *s, const char *name, cons
 
 static int inspect_dkms(Guest *gu, GuestState *s) {
         _cleanup_strv_free_ char **names = NULL;
+        _cleanup_(modsig_done) ModSig dkms_key = {};
         int r;
 
         if (guest_list_dir(gu, "/var/lib/dkms", 10000, &names) < 0)
                 return 0;
         if (strv_contains(names, "mok.key")) {
+                _cleanup_free_ char *der = NULL;
+                size_t len;
+
+                if (read_optional(gu, "/var/lib/dkms/mok.pub", 64 * 1024, &der, &len) >= 0)
+                        (void) x509_signer(der, len, &dkms_key);
                 r = note(s, "DKMS signs modules with /var/lib/dkms/mok.key: unless that key is enrolled, "
                             "Secure Boot refuses them and the kernel is tainted when they load");
                 if (r < 0)
@@ -453,7 +483,7 @@ static int inspect_dkms(Guest *gu, GuestState *s) {
                                 continue;
                         if (s->n_dkms >= MAX_DKMS_MODULES)
                                 return 0;
-                        r = inspect_dkms_version(gu, s, *name, *v);
+                        r = inspect_dkms_version(gu, s, *name, *v, dkms_key.key_id ? &dkms_key : NULL);
                         if (r < 0)
                                 return r;
                 }

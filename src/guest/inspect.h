@@ -6,6 +6,7 @@
 
 #include "core/dpkgstatus.h"
 #include "core/grubcfg.h"
+#include "core/modsig.h"
 #include "core/qemuargv.h"
 #include "guest.h"
 
@@ -30,6 +31,8 @@ typedef struct DkmsKernel {
         DkmsState state;
         char *error;            /* first compiler error of the failed build */
         char *log;              /* make.log path in the guest */
+        ModSig signature;       /* who signed the built module (empty: unsigned or not built) */
+        bool dkms_key;          /* ... with DKMS's own /var/lib/dkms/mok.pub */
 } DkmsKernel;
 
 typedef struct DkmsModule {

@@ -28,26 +28,6 @@ void pin_result_done(PinResult *r) {
         *r = (PinResult) {};
 }
 
-/* A kernel image package: linux-image-RELEASE with a full release
- * (6.1.0-56-cloud-amd64), not a metapackage (linux-image-6.1-cloud-amd64). */
-static bool kernel_package_release(const char *pkg, const char *flavour, const char *want, const char **ret) {
-        KernelRelease k = { .abi = -1 };
-        const char *rel;
-        bool ok;
-
-        if (!startswith(pkg, "linux-image-"))
-                return false;
-        rel = pkg + strlen("linux-image-");
-        if (kver_parse(rel, &k) < 0)
-                return false;
-        ok = strchr(strchr(k.upstream, '.') + 1, '.') && k.flavour && strcmp(k.flavour, flavour) == 0 &&
-             kver_matches(rel, want);
-        kver_done(&k);
-        if (ok)
-                *ret = rel;
-        return ok;
-}
-
 /* The flavour of the kernel the image boots now (or its newest kernel). */
 static char *current_flavour(const GuestState *s) {
         const char *rel = s->grub_kernel ? s->grub_kernel : s->n_kernels ? s->kernels[0].release : NULL;
@@ -58,6 +38,26 @@ static char *current_flavour(const GuestState *s) {
                 f = strdup(k.flavour);
         kver_done(&k);
         return f;
+}
+
+int pin_flavour(const GuestState *st, const char *flavour, const char *kernel, char **ret) {
+        char *f = NULL;
+
+        /* a whole release (a site's 6.1.119-site) is its own flavour */
+        if (flavour)
+                f = strdup(flavour);
+        else if (kver_is_full_release(kernel)) {
+                KernelRelease want = { .abi = -1 };
+
+                if (kver_parse(kernel, &want) >= 0)
+                        f = TAKE_PTR(want.flavour);
+                kver_done(&want);
+        } else
+                f = current_flavour(st);
+        if (!f)
+                return -ENOENT;
+        *ret = f;
+        return 0;
 }
 
 static int resolve_release(Guest *gu, const GuestState *before, const PinRequest *req, const char *flavour,
@@ -72,12 +72,12 @@ static int resolve_release(Guest *gu, const GuestState *before, const PinRequest
                         return r;
         }
         STRV_FOREACH(name, remote)
-                if (kernel_package_release(*name, flavour, req->kernel, &rel) && (!best || kver_compare(rel, best) > 0))
+                if (kver_image_package(*name, flavour, req->kernel, &rel) && (!best || kver_compare(rel, best) > 0))
                         best = rel;
 
         if (req->packages)
                 for (size_t i = 0; i < req->packages->n_pkgs; i++)
-                        if (kernel_package_release(req->packages->pkgs[i].name, flavour, req->kernel, &rel) &&
+                        if (kver_image_package(req->packages->pkgs[i].name, flavour, req->kernel, &rel) &&
                             (!best || kver_compare(rel, best) > 0))
                                 best = rel;
         for (size_t i = 0; i < before->n_kernels; i++) {
@@ -85,7 +85,7 @@ static int resolve_release(Guest *gu, const GuestState *before, const PinRequest
 
                 if (!pkg)
                         return -ENOMEM;
-                if (kernel_package_release(pkg, flavour, req->kernel, &rel) && before->kernels[i].package &&
+                if (kver_image_package(pkg, flavour, req->kernel, &rel) && before->kernels[i].package &&
                     (!best || kver_compare(before->kernels[i].release, best) > 0))
                         best = before->kernels[i].release;
         }
@@ -267,7 +267,7 @@ static int regenerate_grub(Guest *gu, const char *release, PinResult *res) {
         res->boot_after = mfree(res->boot_after);
         problem = mfree(problem);
         log_info("regenerating grub.cfg");
-        r = guest_run_checked(gu, argv, NULL, KPIN_EXIT_GRUB, "error", "update-grub");
+        r = guest_run_stream_checked(gu, argv, NULL, NULL, KPIN_EXIT_GRUB, "error", "update-grub");
         if (r < 0)
                 return r;
         res->grub_regenerated = true;
@@ -290,8 +290,7 @@ int pin_kernel(Guest *gu, const GuestState *st, const PinRequest *req, PinResult
         const DpkgStatus *status = st->dpkg;
         int r;
 
-        flavour = req->flavour ? strdup(req->flavour) : current_flavour(st);
-        if (!flavour)
+        if (pin_flavour(st, req->flavour, req->kernel, &flavour) < 0)
                 return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "%s: cannot tell the kernel flavour; give --flavour",
                                 gu->image);
         r = resolve_release(gu, st, req, flavour, &res.release);

@@ -35,3 +35,8 @@ void pin_result_done(PinResult *r);
  * guest that st describes (its last read). Records the failure class
  * (log_fail) on error. */
 int pin_kernel(Guest *gu, const GuestState *st, const PinRequest *req, PinResult *ret);
+
+/* The flavour a pin of kernel means: flavour if given; the release's own
+ * when kernel names one whole (6.1.119-site); else that of the kernel the
+ * image boots now. -ENOENT when none can be told. */
+int pin_flavour(const GuestState *st, const char *flavour, const char *kernel, char **ret);

@@ -5,8 +5,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "core/activity.h"
+#include "core/kver.h"
 #include "core/probe.h"
 #include "guest/apt.h"
 #include "guest/probe.h"
@@ -14,10 +17,12 @@
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/progress.h"
+#include "shared/spawn.h"
 #include "shared/strv.h"
 
 static const char *const step_names[_STEP_MAX] = {
-        [STEP_OPEN] = "open", [STEP_PIN] = "pin", [STEP_DKMS] = "dkms",
+        [STEP_OPEN] = "open", [STEP_FETCH] = "fetch", [STEP_PIN] = "pin", [STEP_DKMS] = "dkms",
         [STEP_VERIFY] = "verify", [STEP_BOOT_TEST] = "boot-test", [STEP_COMMIT] = "commit",
 };
 
@@ -30,9 +35,11 @@ void repair_done(Repair *rp) {
         pkgdir_free(rp->pkgdir);
         guest_state_free(rp->before);
         guest_state_free(rp->after);
+        fetch_result_done(&rp->fetch);
         pin_result_done(&rp->pin);
         dkms_result_done(&rp->dkms);
         boot_tests_done(&rp->boot);
+        modsig_done(&rp->site_signer);
         for (size_t i = 0; i < _STEP_MAX; i++)
                 free(rp->steps[i].error);
         *rp = (Repair) {};
@@ -85,7 +92,18 @@ static void fault_inject(const char *step) {
 static void step_begin(Repair *rp, StepId s) {
         rp->step_t0 = monotonic_s();
         rp->steps[s].ran = true;
+        rp->activity = (Activity) {};
+        progress_begin(step_names[s]);
         fault_inject(step_names[s]);
+}
+
+/* A line of a long guest command: what the step does now. */
+static void on_guest_line(void *userdata, const char *line) {
+        Repair *rp = userdata;
+        char what[200];
+
+        (void) activity_feed(&rp->activity, line);
+        progress_update(activity_describe(&rp->activity, what, sizeof(what)));
 }
 
 /* Ends step s with r; a failure keeps the run's one-line error. */
@@ -93,6 +111,7 @@ static int step_end(Repair *rp, StepId s, int r) {
         Step *st = &rp->steps[s];
         double now = monotonic_s();
 
+        progress_end();
         st->seconds = now - rp->step_t0;
         st->ok = r >= 0;
         if (r < 0) {
@@ -106,11 +125,74 @@ static int step_end(Repair *rp, StepId s, int r) {
         return r;
 }
 
+/* A small host file the user named (a key, a certificate). */
+static int read_small(const char *path, const char *what, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = malloc(64 * 1024 + 1);
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t n;
+
+        if (!buf)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return log_fail(KPIN_EXIT_USAGE, -errno, "%s: cannot read the %s: %m", path, what);
+        n = fread(buf, 1, 64 * 1024 + 1, f);
+        if (ferror(f) || n == 0 || n > 64 * 1024)
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: not a %s (empty, unreadable or larger than 64 KiB)", path,
+                                what);
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = n;
+        return 0;
+}
+
+/* --sign-key/--sign-cert: the modules are signed with the site's key,
+ * which DKMS (and the kernel's own hook) find through the environment, in
+ * a tmpfs of the appliance: the private key never reaches the image. */
+static int signing_begin(Repair *rp) {
+        const Plan *pl = rp->plan;
+        _cleanup_free_ char *key = NULL, *cert = NULL, *key_path = NULL, *cert_path = NULL, *ke = NULL, *ce = NULL;
+        _cleanup_free_ unsigned char *der = NULL;
+        size_t key_len = 0, cert_len, der_len;
+        int r;
+
+        r = read_small(pl->sign_cert, "certificate", &cert, &cert_len);
+        if (r < 0)
+                return r;
+        r = pem_to_der(cert, cert_len, &der, &der_len);
+        if (r == -ENOMEM)
+                return r;
+        r = r < 0 ? x509_signer(cert, cert_len, &rp->site_signer) : x509_signer(der, der_len, &rp->site_signer);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_USAGE, r, "%s: not an X.509 certificate (PEM or DER)", pl->sign_cert);
+        r = read_small(pl->sign_key, "private key", &key, &key_len);
+        if (r < 0)
+                return r;
+        if (!strstr(key, "PRIVATE KEY-----")) {
+                explicit_bzero(key, key_len);
+                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: not a PEM private key", pl->sign_key);
+        }
+        r = guest_secret(rp->session.gu, "module-signing.key", key, key_len, &key_path);
+        explicit_bzero(key, key_len);
+        if (r < 0)
+                return r;
+        r = guest_secret(rp->session.gu, "module-signing.crt", cert, cert_len, &cert_path);
+        if (r < 0)
+                return r;
+        ke = strprintf("mok_signing_key=%s", key_path);
+        ce = strprintf("mok_certificate=%s", cert_path);
+        if (!ke || !ce)
+                return -ENOMEM;
+        log_info("modules are signed with %s's key '%s'", pl->sign_cert, rp->site_signer.signer);
+        return guest_set_env(rp->session.gu, (char *[]) { ke, ce, NULL });
+}
+
 /* The image is checked before anything is probed or started. */
 static int open_step(Repair *rp, const RunOptions *o) {
         const Plan *pl = rp->plan;
         SessionOptions so = {
-                .mode = pl->write ? SESSION_WRITE : pl->verb == PLAN_INSPECT ? SESSION_READONLY : SESSION_SCRATCH,
+                .mode = pl->write ? SESSION_WRITE
+                        : pl->verb == PLAN_INSPECT || pl->verb == PLAN_FETCH ? SESSION_READONLY : SESSION_SCRATCH,
                 .out = pl->output,
                 .in_place = pl->in_place,
                 .force = pl->force,
@@ -129,9 +211,98 @@ static int open_step(Repair *rp, const RunOptions *o) {
         r = session_launch(&rp->session, &so, rp->kvm);
         if (r < 0)
                 return r;
+        guest_on_line(rp->session.gu, on_guest_line, rp);
+        if (pl->sign_key && (r = signing_begin(rp)) < 0)
+                return r;
         r = guest_inspect(rp->session.gu, &rp->before);
         if (r < 0)
                 return log_fail(KPIN_EXIT_FAILURE, r, "%s: inspection failed: %m", pl->image);
+        return 0;
+}
+
+/* repair: does the package directory hold the kernel, and all it needs
+ * beyond what the image has? */
+static bool fetch_needed(Repair *rp, const char *flavour) {
+        _cleanup_strv_free_ char **targets = NULL, **install = NULL, **missing = NULL;
+        _cleanup_free_ DebPkg *installed = NULL;
+        const char *best = NULL, *rel;
+        size_t n = 0;
+
+        if (!rp->pkgdir)
+                return true;
+        for (size_t i = 0; i < rp->pkgdir->n_pkgs; i++)
+                if (kver_image_package(rp->pkgdir->pkgs[i].name, flavour, rp->plan->kernel, &rel) &&
+                    (!best || kver_compare(rel, best) > 0))
+                        best = rel;
+        if (!best)
+                return true;
+        if (strv_consume(&targets, strprintf("linux-image-%s", best)) < 0 ||
+            strv_consume(&targets, strprintf("linux-headers-%s", best)) < 0 ||
+            dpkg_status_debpkgs(rp->before->dpkg, &installed, &n) < 0 ||
+            deb_closure(installed, n, rp->pkgdir->pkgs, rp->pkgdir->n_pkgs, targets, &install, &missing) < 0)
+                return true;
+        return missing != NULL;
+}
+
+static const char *dpkg_arch(const GuestState *st) {
+        const DpkgPackage *p = dpkg_status_find(st->dpkg, "dpkg");
+
+        return p && p->arch ? p->arch : "amd64";
+}
+
+/* The packages the pin installs, fetched with the host's apt from where
+ * the plan says, resolved against the guest's packages and its own
+ * sources (for what the kernel needs from the image's suite). */
+static int fetch_step(Repair *rp) {
+        const Plan *pl = rp->plan;
+        Guest *gu = rp->session.gu;
+        _cleanup_free_ char *flavour = NULL, *status = NULL, *keydir = NULL;
+        _cleanup_(apt_sources_done) AptSources sources = {};
+        size_t len;
+        int r;
+
+        if (pin_flavour(rp->before, pl->flavour, pl->kernel, &flavour) < 0 && pl->flavour)
+                return -ENOMEM;
+        if (pl->verb == PLAN_REPAIR && !fetch_needed(rp, flavour)) {
+                log_info("%s has %s for the image: nothing to fetch", pl->packages, pl->kernel);
+                return 0;
+        }
+        r = guest_read_file(gu, "/var/lib/dpkg/status", 64u << 20, &status, &len);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot read /var/lib/dpkg/status in the guest: %s", pl->image,
+                                r == -EIO ? guest_last_error(gu) : strerror(-r));
+        keydir = strprintf("%s/kpin-keys-XXXXXX", host_tmpdir());
+        if (!keydir)
+                return -ENOMEM;
+        if (!mkdtemp(keydir))
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for keyrings: %m");
+        r = apt_guest_sources(gu, keydir, &sources);
+        if (r >= 0)
+                r = fetch_kernel(&(FetchRequest) {
+                                         .image = pl->image,
+                                         .kernel = pl->kernel,
+                                         .flavour = flavour,
+                                         .from = pl->fetch_from,
+                                         .mirror = pl->mirror,
+                                         .allow_unsigned = pl->allow_unsigned,
+                                         .dest = pl->packages,
+                                         .status = status,
+                                         .status_len = len,
+                                         .guest_sources = &sources,
+                                         .arch = dpkg_arch(rp->before),
+                                 },
+                                 &rp->fetch);
+        {
+                char *argv[] = { "rm", "-rf", keydir, NULL };
+
+                (void) spawn_run(argv, 0, NULL);
+        }
+        if (r < 0)
+                return r;
+        rp->fetch_ran = true;
+        rp->pkgdir = pkgdir_free(rp->pkgdir);
+        if (pl->pin)
+                return pkgdir_load(pl->packages, &rp->pkgdir);
         return 0;
 }
 
@@ -168,6 +339,7 @@ static int dkms_step_run(Repair *rp) {
                               .kernel = rp->pin_ran ? rp->pin.release : pl->dkms_kernel,
                               .source = pl->source,
                               .build_configs = pl->build_configs,
+                              .signer = pl->sign_key ? &rp->site_signer : NULL,
                       },
                       &rp->dkms);
         if (r < 0)
@@ -194,6 +366,9 @@ static int verify_step(Repair *rp) {
         const GuestState *a;
         int r;
 
+        r = guest_secrets_done(rp->session.gu);
+        if (r < 0)
+                return r;
         r = guest_inspect(rp->session.gu, &rp->after);
         if (r < 0)
                 return log_fail(KPIN_EXIT_FAILURE, r, "%s: inspection failed: %m", image);
@@ -202,6 +377,16 @@ static int verify_step(Repair *rp) {
                 return log_fail(KPIN_EXIT_GRUB, -EBADMSG, "%s: after the repair GRUB boots %s, not %s%s%s", image,
                                 a->grub_kernel ? a->grub_kernel : "no known kernel", rp->pin.release,
                                 a->grub_problem ? ": " : "", a->grub_problem ? a->grub_problem : "");
+        /* every boot path the image had still leads to that grub.cfg */
+        for (Firmware f = FIRMWARE_BIOS; f <= FIRMWARE_UEFI; f++)
+                if ((rp->before->boot.firmwares & (1u << f)) && !(a->boot.firmwares & (1u << f)))
+                        return log_fail(KPIN_EXIT_GRUB, -EBADMSG, "%s: the image could boot with %s before the repair, "
+                                        "and no longer can", image, firmware_label(f));
+        if ((a->boot.firmwares & (1u << FIRMWARE_UEFI)) && a->boot.esp_grub_uuid && a->boot.boot_uuid &&
+            strcasecmp(a->boot.esp_grub_uuid, a->boot.boot_uuid) != 0)
+                return log_fail(KPIN_EXIT_GRUB, -EBADMSG, "%s: the ESP's grub.cfg looks for filesystem %s, but /boot/grub "
+                                "is on %s: UEFI boots would not find the new grub.cfg", image, a->boot.esp_grub_uuid,
+                                a->boot.boot_uuid);
         if (a->broken_packages)
                 return log_fail(KPIN_EXIT_PACKAGES, -EBADMSG, "%s: dpkg left %s unconfigured after the repair", image,
                                 a->broken_packages[0]);
@@ -292,24 +477,27 @@ static int commit_step(Repair *rp) {
 
 int repair_run(Repair *rp, const Plan *pl, const RunOptions *o) {
         static int (*const run[_STEP_MAX])(Repair *rp) = {
-                [STEP_PIN] = pin_step, [STEP_DKMS] = dkms_step_run, [STEP_VERIFY] = verify_step,
+                [STEP_FETCH] = fetch_step, [STEP_PIN] = pin_step, [STEP_DKMS] = dkms_step_run, [STEP_VERIFY] = verify_step,
                 [STEP_BOOT_TEST] = boot_test_step, [STEP_COMMIT] = commit_step,
         };
         int r;
 
         *rp = (Repair) { .plan = pl, .t0 = monotonic_s() };
         rp->steps[STEP_OPEN].planned = true;
+        rp->steps[STEP_FETCH].planned = pl->fetch;
         rp->steps[STEP_PIN].planned = pl->pin;
         rp->steps[STEP_DKMS].planned = pl->dkms;
         rp->steps[STEP_VERIFY].planned = pl->verify;
         rp->steps[STEP_BOOT_TEST].planned = pl->boot_test;
         rp->steps[STEP_COMMIT].planned = pl->write;
-        if (pl->packages && (r = pkgdir_load(pl->packages, &rp->pkgdir)) < 0)
+        /* a directory to fetch into may not be there yet; fetch looks at it */
+        if (pl->packages && !(pl->fetch && (pl->verb == PLAN_FETCH || access(pl->packages, F_OK) < 0)) &&
+            (r = pkgdir_load(pl->packages, &rp->pkgdir)) < 0)
                 return r;
 
         step_begin(rp, STEP_OPEN);
         r = step_end(rp, STEP_OPEN, open_step(rp, o));
-        for (StepId s = STEP_PIN; r >= 0 && s < _STEP_MAX; s++) {
+        for (StepId s = STEP_OPEN + 1; r >= 0 && s < _STEP_MAX; s++) {
                 if (!rp->steps[s].planned)
                         continue;
                 step_begin(rp, s);

@@ -4,22 +4,26 @@
 #include <stdbool.h>
 
 #include "boottest.h"
+#include "core/activity.h"
 #include "core/plan.h"
 #include "guest/dkms.h"
 #include "guest/inspect.h"
 #include "guest/pin.h"
 #include "guest/session.h"
+#include "host/fetch.h"
 #include "host/pkgdir.h"
 #include "vm/accel.h"
 
-/* The job as one pipeline: open -> pin -> dkms -> verify -> boot-test ->
- * commit, each verb running the steps its plan asks for (inspect: open;
- * pin: open, pin, verify, commit; dkms: open, dkms, verify, commit;
- * boot-test: open, boot-test; repair: all of them). One appliance for the
+/* The job as one pipeline: open -> fetch -> pin -> dkms -> verify ->
+ * boot-test -> commit, each verb running the steps its plan asks for
+ * (inspect: open; fetch: open, fetch; pin: open, pin, verify, commit;
+ * dkms: open, dkms, verify, commit; boot-test: open, boot-test; repair:
+ * all of them, fetch when its profile says where from). One appliance for the
  * whole run; the guest is read once as it opens and once to verify. */
 
 typedef enum StepId {
         STEP_OPEN,
+        STEP_FETCH,
         STEP_PIN,
         STEP_DKMS,
         STEP_VERIFY,
@@ -51,6 +55,8 @@ typedef struct Repair {
         GuestState *before;     /* as the run found the guest */
         GuestState *after;      /* as verify read it back */
 
+        FetchResult fetch;
+        bool fetch_ran;         /* packages were fetched (repair: only when the directory lacked them) */
         PinResult pin;
         bool pin_ran;
         DkmsResult dkms;
@@ -61,6 +67,8 @@ typedef struct Repair {
         bool changed;
         Step steps[_STEP_MAX];
         double t0, step_t0;
+        Activity activity;      /* what the running step's guest command does */
+        ModSig site_signer;     /* --sign-cert: who must have signed the modules */
 } Repair;
 
 /* Runs the planned steps; on failure the step's error is recorded (log_fail)

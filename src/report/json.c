@@ -96,6 +96,9 @@ static int dkms_json(const GuestState *s, json_object **ret) {
                                 return -ENOMEM;
                         if (add(ko, "kernel", json_object_new_string(k->kernel)) < 0 ||
                             add(ko, "status", json_object_new_string(dkms_state_to_string(k->state))) < 0 ||
+                            add(ko, "signer", json_str_or_null(k->signature.signer)) < 0 ||
+                            add(ko, "sig_key", json_str_or_null(k->signature.key_id)) < 0 ||
+                            add(ko, "dkms_key", json_object_new_boolean(k->dkms_key)) < 0 ||
                             add(ko, "error", json_str_or_null(k->error)) < 0 ||
                             add(ko, "log", json_str_or_null(k->log)) < 0)
                                 return -ENOMEM;

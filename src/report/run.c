@@ -70,6 +70,14 @@ static json_object *state_json(const GuestState *s) {
         return o;
 }
 
+static void fetch_to_json(const Repair *rp, json_object *o) {
+        json_object_object_add(o, "fetched", json_object_new_boolean(rp->fetch_ran));
+        json_object_object_add(o, "kernel", json_str_or_null(rp->fetch.release));
+        json_object_object_add(o, "directory", json_str_or_null(rp->plan->packages));
+        json_object_object_add(o, "from", json_strv(rp->plan->fetch_from));
+        json_object_object_add(o, "packages", json_strv(rp->fetch.packages));
+}
+
 static json_object *repair_json(const Repair *rp, int code, double seconds) {
         const Plan *pl = rp->plan;
         json_object *o = code ? json_failure("repair", code, log_failure_message()) : json_envelope("repair", true, NULL);
@@ -97,6 +105,12 @@ static json_object *repair_json(const Repair *rp, int code, double seconds) {
         }
         json_object_object_add(o, "steps", steps);
         json_object_object_add(o, "failed_step", json_str_or_null(repair_failed_step(rp)));
+        x = NULL;
+        if (rp->steps[STEP_FETCH].ran) {
+                x = json_object_new_object();
+                fetch_to_json(rp, x);
+        }
+        json_object_object_add(o, "fetch", x);
         json_object_object_add(o, "before", state_json(rp->before));
         json_object_object_add(o, "after", state_json(rp->after));
         x = NULL;
@@ -122,17 +136,20 @@ static json_object *repair_json(const Repair *rp, int code, double seconds) {
         return o;
 }
 
-/* pin, dkms: their result, for a run that succeeded */
+/* pin, dkms, fetch: their result, for a run that succeeded */
 static json_object *verb_json(const Repair *rp, double seconds) {
         const Plan *pl = rp->plan;
         json_object *o = json_envelope(plan_verb_to_string(pl->verb), true, pl->image);
 
         if (!o)
                 return NULL;
-        json_object_object_add(o, "output", json_str_or_null(repair_target(rp)));
+        if (pl->verb == PLAN_FETCH)
+                fetch_to_json(rp, o);
+        else
+                json_object_object_add(o, "output", json_str_or_null(repair_target(rp)));
         if (pl->verb == PLAN_PIN)
                 pin_result_to_json(&rp->pin, o);
-        else
+        else if (pl->verb == PLAN_DKMS)
                 dkms_result_to_json(&rp->dkms, o);
         json_object_object_add(o, "seconds", json_object_new_double(seconds));
         return o;
@@ -142,6 +159,9 @@ static void print_repair(const Repair *rp, double seconds) {
         const Plan *pl = rp->plan;
         const char *target = repair_target(rp);
 
+        if (rp->fetch_ran)
+                printf("fetched Linux %s into %s (%zu packages)\n", rp->fetch.release, pl->packages,
+                       strv_length(rp->fetch.packages));
         if (rp->changed)
                 pin_result_print(&rp->pin, target);
         else
@@ -186,6 +206,12 @@ static void print_verb(const Repair *rp, double seconds) {
                 return;
         case PLAN_BOOT_TEST:
                 boot_tests_print(&rp->boot, pl->image, "");
+                return;
+        case PLAN_FETCH:
+                printf("fetched Linux %s for %s into %s (%zu packages, MANIFEST)\n", rp->fetch.release, pl->image,
+                       pl->packages, strv_length(rp->fetch.packages));
+                STRV_FOREACH(p, rp->fetch.packages)
+                        printf("  %s\n", *p);
                 return;
         case PLAN_REPAIR:
                 print_repair(rp, seconds);
@@ -311,7 +337,11 @@ static void print_inspect(const char *image, const ImageInfo *img, const GuestSt
                 for (size_t j = 0; j < m->n_kernels; j++) {
                         const DkmsKernel *k = &m->kernels[j];
 
-                        printf("    %-32s %s\n", k->kernel, dkms_state_to_string(k->state));
+                        printf("    %-32s %s", k->kernel, dkms_state_to_string(k->state));
+                        if (k->signature.key_id)
+                                printf(", signed by '%s'%s", k->signature.signer,
+                                       k->dkms_key ? " (DKMS's own key, /var/lib/dkms/mok.pub)" : "");
+                        printf("\n");
                         if (k->error)
                                 print_indented("      ", k->error);
                         if (k->log)

@@ -60,6 +60,8 @@ void dkms_result_to_json(const DkmsResult *r, json_object *o) {
                 json_object_object_add(m, "files", json_strv(b->files));
                 json_object_object_add(m, "vermagic", json_str_or_null(b->vermagic));
                 json_object_object_add(m, "compression", json_str_or_null(b->compression));
+                json_object_object_add(m, "signer", json_str_or_null(b->signature.signer));
+                json_object_object_add(m, "sig_key", json_str_or_null(b->signature.key_id));
                 json_object_object_add(m, "initramfs", json_object_new_boolean(b->initramfs));
                 json_object_object_add(m, "seconds", json_object_new_double(b->seconds));
                 json_object_array_add(mods, m);
@@ -76,6 +78,9 @@ void dkms_result_print(const DkmsResult *r, const char *first, const char *inden
                 STRV_FOREACH(f, b->files)
                         printf("%s  %s (compression: %s)\n", indent, *f, b->compression ? b->compression : "none");
                 printf("%s  vermagic: %s\n", indent, b->vermagic ? b->vermagic : "?");
+                printf("%s  signed by: %s%s%s%s\n", indent, b->signature.key_id ? b->signature.signer : "nobody (unsigned)",
+                       b->signature.key_id ? " (key " : "", b->signature.key_id ? b->signature.key_id : "",
+                       b->signature.key_id ? ")" : "");
                 if (b->initramfs)
                         printf("%s  initramfs of %s regenerated\n", indent, r->kernel);
         }

@@ -19,6 +19,7 @@
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/progress.h"
 #include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
@@ -72,6 +73,19 @@ static void on_event(void *userdata, ConsoleEventType type, const char *arg) {
         double t = monotonic_s() - run->t0;
 
         log_debug("console: %s %s (%.1f s)", console_event_to_string(type), arg, t);
+        {
+                static const char *const what[_CONSOLE_EVENT_MAX] = {
+                        [CONSOLE_GRUB_LOADING] = "GRUB loads Linux", [CONSOLE_KERNEL] = "the kernel starts",
+                        [CONSOLE_USERSPACE] = "systemd starts", [CONSOLE_PROBE_BEGIN] = "the probe runs",
+                };
+                char buf[200];
+
+                if (type < _CONSOLE_EVENT_MAX && what[type]) {
+                        snprintf(buf, sizeof(buf), "%s: %s %s", firmware_label(run->o->firmware), what[type],
+                                 type == CONSOLE_GRUB_LOADING || type == CONSOLE_KERNEL ? arg : "");
+                        progress_update(buf);
+                }
+        }
         switch (type) {
         case CONSOLE_GRUB_LOADING:
                 if (r->at[STAGE_GRUB] < 0) {
@@ -391,8 +405,10 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
                 }
                 if (res.failure && stop_at == 0)
                         stop_at = now + 1.0; /* a second more of context, then stop */
-                if (poll(&p, 1, 200) <= 0)
+                if (poll(&p, 1, 200) <= 0) {
+                        progress_update(NULL);
                         continue;
+                }
                 n = read(con, buf, sizeof(buf));
                 if (n <= 0)
                         break; /* QEMU closed the console: it exited */

@@ -97,6 +97,7 @@ shared_image() {
 	(
 		flock 8
 		[ -e "$img" ] && exit 0
+		printf '%q ' "$@" >"$SHARED/$name.cmd" &&
 		mkdir -p "$SHARED/$name.tmp" &&
 			TMPDIR=$SHARED/$name.tmp "$@" >"$SHARED/$name.out" 2>"$SHARED/$name.err" || {
 			echo "making the shared image $name failed:" >&2
@@ -109,13 +110,35 @@ shared_image() {
 	echo "$img"
 }
 
-# pinned_trixie: the trixie fixture pinned to 6.1 from the pkgdir-6.1
-# fixture by the kpin under test (read-only). Its stdout, stderr and
-# --report JSON sit beside it as pinned-trixie.{out,err,json}.
+# fetched_61: the directory `kpin fetch` makes for the trixie fixture with
+# Debian 12's 6.1 cloud kernel from bookworm and bookworm-security, made
+# once per run (read-only); its --report JSON and output beside it as
+# fetched-6.1.{json,out,err}.
+fetched_61() {
+	local trixie dir=$SHARED/fetched-6.1
+	trixie=$(fixture trixie) || return 1
+	(
+		flock 8
+		[ -e "$dir" ] && exit 0
+		"$KPIN_BIN" fetch "$trixie" --kernel 6.1 --from bookworm --from bookworm-security -d "$dir" \
+			--report "$dir.json" >"$dir.out" 2>"$dir.err" || {
+			echo "fetching 6.1 failed:" >&2
+			cat "$dir.err" >&2
+			exit 1
+		}
+		chmod -R a-w "$dir"
+	) 8>"$SHARED/.lock-fetched-6.1" || return 1
+	echo "$dir"
+}
+
+# pinned_trixie: the trixie fixture pinned to 6.1 from fetched_61 by the
+# kpin under test, with no network at all (read-only). Its command line,
+# stdout, stderr and --report JSON sit beside it as
+# pinned-trixie.{cmd,out,err,json}.
 pinned_trixie() {
 	local trixie pkgdir
-	trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
-	shared_image pinned-trixie kpin pin "$trixie" --kernel 6.1 --packages "$pkgdir" \
+	trixie=$(fixture trixie) && pkgdir=$(fetched_61) || return 1
+	shared_image pinned-trixie unshare -n "$KPIN_BIN" pin "$trixie" --kernel 6.1 --packages "$pkgdir" \
 		-o "$SHARED/pinned-trixie.qcow2" --report "$SHARED/pinned-trixie.json"
 }
 
@@ -299,26 +322,27 @@ test_skipped=0
 # test_expect_success [PREREQ] TITLE BODY: runs BODY where set -e holds (a
 # subshell that is not part of a condition), after its && chain is linted.
 test_expect_success() {
-	local prereq= title body rc=0
-	[ $# = 3 ] && { prereq=$1; shift; }
-	title=$1 body=$2
+	# names of its own that no body uses: the body sees the script's variables
+	local _t_prereq= _t_title _t_body _t_rc=0
+	[ $# = 3 ] && { _t_prereq=$1; shift; }
+	_t_title=$1 _t_body=$2
 	test_count=$((test_count + 1))
-	if [ -n "$prereq" ] && ! test_have_prereq "$prereq"; then
+	if [ -n "$_t_prereq" ] && ! test_have_prereq "$_t_prereq"; then
 		test_skipped=$((test_skipped + 1))
-		echo "ok $test_count # skip $title (missing $prereq: ${test_prereq_why[$prereq]:-not set})"
+		echo "ok $test_count # skip $_t_title (missing $_t_prereq: ${test_prereq_why[$_t_prereq]:-not set})"
 		return 0
 	fi
-	if ! test_chain_lint "$body" >"$TRASH/.test-out" 2>&1; then
-		rc=117
+	if ! test_chain_lint "$_t_body" >"$TRASH/.test-out" 2>&1; then
+		_t_rc=117
 	else
-		(set -e; eval "$body") >"$TRASH/.test-out" 2>&1 </dev/null
-		rc=$?
+		(set -e; eval "$_t_body") >"$TRASH/.test-out" 2>&1 </dev/null
+		_t_rc=$?
 	fi
-	if [ "$rc" = 0 ]; then
-		echo "ok $test_count - $title"
+	if [ "$_t_rc" = 0 ]; then
+		echo "ok $test_count - $_t_title"
 	else
 		test_failed=$((test_failed + 1))
-		echo "not ok $test_count - $title"
+		echo "not ok $test_count - $_t_title"
 		sed 's/^/#   /' "$TRASH/.test-out"
 	fi
 	rm -f "$TRASH/.test-out"

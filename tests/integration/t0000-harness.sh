@@ -55,6 +55,11 @@ b\\\" >f &&
 	test "$(cat good.rc)" = 0
 '
 
+test_expect_success 'the body sees the script'"'"'s variables, even ones named like the harness'"'"'s own' '
+	run_script vars "rc=7 title=t body=b prereq=p" "test_expect_success \"vars\" \"test \\\$rc\\\$title\\\$body\\\$prereq = 7tbp\"" &&
+	grep -q "^ok 1 - vars$" vars.out
+'
+
 test_expect_success 'a missing prerequisite is a skip with its reason, not a pass' '
 	run_script prereq "test_lazy_prereq HAVE_WARP \"echo no warp drive here; false\"" \
 		"test_expect_success HAVE_WARP \"needs it\" \"false\"" \

@@ -101,12 +101,36 @@ static void test_kver_matches(void **state) {
         assert_false(kver_matches(NULL, "6.1"));
 }
 
+/* Debian's kernels and a site's own (make bindeb-pkg: no ABI number, no
+ * flavour but the local version, no metapackages). */
+static void test_image_packages(void **state) {
+        const char *rel = NULL;
+
+        (void) state;
+        assert_true(kver_image_package("linux-image-6.1.0-57-cloud-amd64", "cloud-amd64", "6.1", &rel));
+        assert_string_equal(rel, "6.1.0-57-cloud-amd64");
+        assert_false(kver_image_package("linux-image-6.1-cloud-amd64", "cloud-amd64", "6.1", &rel));   /* metapackage */
+        assert_false(kver_image_package("linux-image-cloud-amd64", "cloud-amd64", "6.1", &rel));
+        assert_false(kver_image_package("linux-image-6.12.118+deb13-cloud-amd64", "cloud-amd64", "6.1", &rel));
+        assert_false(kver_image_package("linux-image-6.1.0-57-amd64", "cloud-amd64", "6.1", &rel));
+        assert_true(kver_image_package("linux-image-6.1.119-site", "site", "6.1", &rel));
+        assert_true(kver_image_package("linux-image-6.1.119-site", "site", "6.1.119-site", &rel));
+        assert_true(kver_image_package("linux-image-6.1.119-site", NULL, "6.1.119-site", &rel));
+        assert_false(kver_image_package("linux-headers-6.1.119-site", "site", "6.1", &rel));
+        assert_true(kver_is_full_release("6.1.119-site"));
+        assert_true(kver_is_full_release("6.1.0-57-cloud-amd64"));
+        assert_false(kver_is_full_release("6.1"));
+        assert_false(kver_is_full_release("6.1.0-56"));
+        assert_false(kver_is_full_release("6.6.63"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dpkg_ordering),
                 cmocka_unit_test(test_kver_parse),
                 cmocka_unit_test(test_kver_compare),
                 cmocka_unit_test(test_kver_matches),
+                cmocka_unit_test(test_image_packages),
         };
         return cmocka_run_group_tests_name("kver", tests, NULL, NULL);
 }

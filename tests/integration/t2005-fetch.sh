@@ -1,0 +1,92 @@
+#!/bin/bash
+# kpin fetch: the offline kernel directory for the trixie image, from
+# Debian 12's suites and the image's own sources, with the host's apt in a
+# throw-away configuration; then pin needs nothing else, with no network at
+# all. A repository whose signature apt cannot check is refused; with no
+# network the one line names the source; the directory is never half made.
+. "$(dirname "$0")/lib.sh"
+
+TRIXIE=$(fixture trixie) || exit 1
+PKGDIR=$(fixture pkgdir-6.1) || exit 1
+before=$(checksum "$TRIXIE")
+K61=$(fetched_61) || exit 1
+PINNED=$(pinned_trixie) || exit 1
+
+test_expect_success 'fetch: the kernel, its headers and what trixie lacks, each in the MANIFEST' '
+	J=$SHARED/fetched-6.1.json &&
+	jq -e ".ok and .command == \"fetch\" and (.kernel | test(\"^6\\\\.1\\\\.0-[0-9]+-cloud-amd64$\"))" "$J" &&
+	jq -e ".from == [\"bookworm\", \"bookworm-security\"] and .directory == \"$K61\"" "$J" &&
+	test "$(ls "$K61"/*.deb | wc -l)" = "$(jq ".packages | length" "$J")" &&
+	grep -v "^#" "$K61/MANIFEST" >manifest &&
+	test "$(wc -l <manifest)" = "$(ls "$K61"/*.deb | wc -l)" &&
+	while read -r pkg version sha where; do
+		deb=$(ls "$K61/${pkg}_"*.deb) &&
+		test "$(checksum "$deb")" = "$sha" &&
+		test "$(dpkg-deb -f "$deb" Version)" = "$version" &&
+		case $where in http://deb.debian.org/debian*/pool/*) ;; *) false ;; esac || exit 1
+	done <manifest
+'
+
+test_expect_success 'fetch resolves what the fixture recipe resolves in a trixie chroot: the same packages' '
+	ls "$PKGDIR" | sed "s/_.*//" | sort >want &&
+	ls "$K61" | grep "\.deb$" | sed "s/_.*//" | sort >got &&
+	diff want got
+'
+
+test_expect_success 'pin with the fetched directory succeeds with no network at all' '
+	jq -e ".ok and .changed and .kernel == \"$(jq -r .kernel "$SHARED/fetched-6.1.json")\"" "$SHARED/pinned-trixie.json" &&
+	grep -q "^unshare -n " "$SHARED/pinned-trixie.cmd"
+'
+
+test_expect_success 'the image was only read' '
+	test_image_unchanged "$TRIXIE" "$before"
+'
+
+# a signed repository of our own: one package, signed with KEY
+make_repo() {
+	local dir=$1 key=$2
+	mkdir -p "$dir/pool" pkg/DEBIAN &&
+	printf "Package: kpin-test-data\nVersion: 1.0\nArchitecture: all\nMaintainer: kpin tests <kpin@localhost>\nDescription: test\n" \
+		>pkg/DEBIAN/control &&
+	dpkg-deb --root-owner-group --build pkg "$dir/pool/kpin-test-data_1.0_all.deb" >/dev/null &&
+	mkdir -p "$dir/dists/site/main/binary-amd64" &&
+	(cd "$dir" && dpkg-scanpackages --multiversion pool >dists/site/main/binary-amd64/Packages 2>/dev/null) &&
+	apt-ftparchive -o APT::FTPArchive::Release::Suite=site -o APT::FTPArchive::Release::Codename=site \
+		release "$dir/dists/site" >"$dir/dists/site/Release" &&
+	{ [ -z "$key" ] || gpg --batch --yes -u "$key" --clearsign -o "$dir/dists/site/InRelease" "$dir/dists/site/Release"; }
+}
+
+test_expect_success 'a repository signed with another key than the one named, or not signed: refused' '
+	export GNUPGHOME=$TRASH/gnupg && mkdir -m 0700 "$GNUPGHOME" &&
+	gpg --batch --passphrase "" --quick-gen-key "kpin site test key" rsa2048 sign never 2>/dev/null &&
+	gpg --batch --passphrase "" --quick-gen-key "kpin other key" rsa2048 sign never 2>/dev/null &&
+	gpg --export "kpin other key" >other.gpg &&
+	make_repo signed "kpin site test key" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb [signed-by=$PWD/other.gpg] file:$PWD/signed site main" -d out &&
+	test_must_be 7 &&
+	test_one_line_error "refusing a repository whose signature apt cannot verify" &&
+	make_repo unsigned "" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" -d out &&
+	test_must_be 7 && test_one_line_error "refusing a repository" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" --allow-unsigned -d out &&
+	test_must_be 7 && test_one_line_error "no Linux 6.1 kernel" &&
+	test ! -e out && test_no_kpin_temps .
+'
+
+test_expect_success 'with no network: one line naming the source, no directory, nothing half made' '
+	rc=0 &&
+	unshare -n "$KPIN_BIN" fetch "$TRIXIE" --kernel 6.1 --from bookworm -d out >out.txt 2>err || rc=$? &&
+	test "$rc" = 7 &&
+	test_one_line_error "cannot reach http://deb.debian.org/debian bookworm" &&
+	test ! -e out && test -z "$(ls -A . | grep "^out\.kpin-")"
+'
+
+test_expect_success 'usage: --kernel, --from and -d are needed; fetch is not an option of inspect' '
+	run_kpin fetch "$TRIXIE" --from bookworm -d out && test_must_be 2 && test_one_line_error "--kernel" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 -d out && test_must_be 2 && test_one_line_error "--from" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from bookworm && test_must_be 2 && test_one_line_error "-d DIR" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "not a source!" -d out && test_must_be 2 &&
+	run_kpin inspect "$TRIXIE" --from bookworm && test_must_be 2
+'
+
+test_done
