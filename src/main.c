@@ -186,6 +186,7 @@ enum {
         ARG_ALLOW_UNSIGNED,
         ARG_SIGN_KEY,
         ARG_SIGN_CERT,
+        ARG_BUILD_CACHE,
 };
 
 /* 0: go on with *ret_args; >0: done (--help, --version); <0: a usage
@@ -231,6 +232,7 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, con
                 { "allow-unsigned", no_argument, NULL, ARG_ALLOW_UNSIGNED },
                 { "sign-key", required_argument, NULL, ARG_SIGN_KEY },
                 { "sign-cert", required_argument, NULL, ARG_SIGN_CERT },
+                { "build-cache", required_argument, NULL, ARG_BUILD_CACHE },
                 {},
         };
         _cleanup_strv_free_ char **args = NULL;
@@ -373,6 +375,10 @@ static int parse_argv(int argc, char **argv, Context *ctx, char ***ret_args, con
                 case ARG_SIGN_CERT:
                         *(c == ARG_SIGN_KEY ? &o->sign_key : &o->sign_cert) = optarg;
                         o->used |= OPT_SIGN;
+                        break;
+                case ARG_BUILD_CACHE:
+                        o->build_cache = optarg;
+                        o->used |= OPT_BUILD_CACHE;
                         break;
                 case 'd':
                         o->dest = optarg;

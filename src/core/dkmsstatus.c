@@ -174,6 +174,11 @@ int dkms_conf_parse(const char *text, size_t len, DkmsConf *ret) {
                 goto fail;
         c.remake_initrd = raw && (strcasecmp(raw, "yes") == 0 || strcasecmp(raw, "y") == 0);
         free(raw);
+        r = shellvars_get(text, len, "AUTOINSTALL", &raw);
+        if (r < 0)
+                goto fail;
+        c.autoinstall = raw && (strcasecmp(raw, "yes") == 0 || strcasecmp(raw, "y") == 0);
+        free(raw);
         *ret = c;
         return 0;
 fail:

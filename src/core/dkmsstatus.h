@@ -19,6 +19,7 @@ typedef struct DkmsConf {
         char *name, *version;      /* PACKAGE_NAME, PACKAGE_VERSION */
         char **modules;            /* BUILT_MODULE_NAME[i], default PACKAGE_NAME */
         bool remake_initrd;        /* REMAKE_INITRD="yes": the module belongs in the initramfs */
+        bool autoinstall;          /* AUTOINSTALL="yes": the kernel's hook builds it for each new kernel */
 } DkmsConf;
 
 /* $PACKAGE_NAME / ${PACKAGE_VERSION} references are substituted; other

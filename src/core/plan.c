@@ -140,6 +140,7 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 pl.dkms_kernel = o->kernel;
                 pl.sign_key = o->sign_key;
                 pl.sign_cert = o->sign_cert;
+                pl.build_cache = o->build_cache;
                 break;
 
         case PLAN_FETCH:
@@ -191,6 +192,7 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 pl.dkms = pl.modules || pl.source;
                 pl.sign_key = o->sign_key ? o->sign_key : p->sign_key;
                 pl.sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
+                pl.build_cache = o->build_cache ? o->build_cache : p->build_cache;
                 pl.fetch_from = o->from ? o->from : p->fetch_from;
                 pl.mirror = o->mirror ? o->mirror : p->mirror;
                 pl.allow_unsigned = o->allow_unsigned;

@@ -36,10 +36,11 @@ enum {
         OPT_ALLOW_UNSIGNED = 1 << 25,
         OPT_DEST = 1 << 26,       /* -d DIR */
         OPT_SIGN = 1 << 27,       /* --sign-key, --sign-cert */
-        N_OPT_BITS = 28,
+        OPT_BUILD_CACHE = 1 << 28,
+        N_OPT_BITS = 29,
         OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD | OPT_NETWORK | OPT_FORCE,
         OPT_DKMS = OPT_KERNEL | OPT_OUTPUT | OPT_MODULE | OPT_SOURCE | OPT_BUILD_CONFIG | OPT_MATRIX | OPT_PACKAGES |
-                   OPT_FORCE | OPT_SIGN,
+                   OPT_FORCE | OPT_SIGN | OPT_BUILD_CACHE,
         OPT_BOOT = OPT_EXPECT_KERNEL | OPT_EXPECT_MODULE | OPT_TIMEOUT | OPT_FIRMWARE | OPT_MEMORY | OPT_JUNIT |
                    OPT_SERIAL_LOG | OPT_UEFI_VARS,
         OPT_FETCH = OPT_KERNEL | OPT_FLAVOUR | OPT_FROM | OPT_MIRROR | OPT_ALLOW_UNSIGNED | OPT_DEST,
@@ -68,7 +69,7 @@ typedef struct Options {
 
         const char *profile, *packer_manifest;
 
-        const char *sign_key, *sign_cert;
+        const char *sign_key, *sign_cert, *build_cache;
 
         char **from;                /* --from SOURCE (repeatable) */
         const char *mirror, *dest;
@@ -113,6 +114,7 @@ typedef struct Plan {
         const char *source;
         const char *dkms_kernel;    /* dkms: --kernel; repair: the kernel just pinned (NULL here) */
         const char *sign_key, *sign_cert; /* the site's module signing key (never written to the image) */
+        const char *build_cache;    /* built modules to reuse and fill */
 
         bool verify;
 

@@ -45,6 +45,7 @@ static const Key keys[] = {
         K("dkms", "build-config", KEY_BUILD_CONFIGS, build_configs),
         K("dkms", "sign-key", KEY_PATH, sign_key),
         K("dkms", "sign-cert", KEY_PATH, sign_cert),
+        K("dkms", "build-cache", KEY_PATH, build_cache),
         K("boot-test", "enabled", KEY_BOOL, boot_test),
         K("boot-test", "expect-kernel", KEY_STRING, expect_kernel),
         K("boot-test", "expect-module", KEY_LIST, expect_modules),
@@ -289,6 +290,7 @@ void profile_done(Profile *p) {
         strv_free(p->build_configs);
         free(p->sign_key);
         free(p->sign_cert);
+        free(p->build_cache);
         free(p->expect_kernel);
         strv_free(p->expect_modules);
         *p = (Profile) {};

@@ -28,6 +28,7 @@ typedef struct Profile {
         char *source;
         char **build_configs;   /* FILE[=GUESTPATH], FILE relative to the profile */
         char *sign_key, *sign_cert;  /* the site's module signing key and certificate */
+        char *build_cache;      /* [dkms] build-cache: built modules shared by images and nights */
 
         int boot_test;          /* [boot-test] enabled; tristate */
         char *expect_kernel;

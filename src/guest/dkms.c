@@ -7,8 +7,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include "core/dkmsstatus.h"
+#include "core/sha256.h"
+#include "host/buildcache.h"
 #include "core/kver.h"
 #include "core/modinfo.h"
 #include "apt.h"
@@ -16,6 +19,7 @@
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/strbuf.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
 
@@ -40,6 +44,8 @@ void dkms_result_done(DkmsResult *r) {
                 free(r->modules[i].vermagic);
                 free(r->modules[i].compression);
                 modsig_done(&r->modules[i].signature);
+                free(r->modules[i].cache_key);
+                free(r->modules[i].cache_note);
         }
         free(r->modules);
         free(r->kernel);
@@ -477,11 +483,273 @@ static const char *signer_name(const ModSig *s) {
         return s->key_id ? s->signer : "nobody (unsigned)";
 }
 
-static int build_one(Guest *gu, const char *name, const char *version, const char *kver, const ModSig *want_signer,
+#define MAX_KEY_INPUT (4u << 20)
+
+static void hash_text(Sha256 *s, StrBuf *text, const char *line) {
+        sha256_update(s, line, strlen(line));
+        (void) strbuf_puts(text, line);
+}
+
+/* The build cache's key: every input that decides the built module, as
+ * text (kept in the entry) and its sha256. */
+static int cache_key(Guest *gu, const char *name, const char *version, const char *kver, const DkmsRequest *req,
+                     char key[static 65], char **ret_text) {
+        static const char script[] = "cd \"$1\" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum";
+        _cleanup_(dpkg_status_freep) DpkgStatus *st = NULL;
+        _cleanup_(strbuf_done) StrBuf text = {};
+        _cleanup_free_ char *src = strprintf("/usr/src/%s-%s", name, version), *sums = NULL, *line = NULL;
+        char *argv[] = { "/bin/sh", "-c", (char *) script, "sh", src, NULL };
+        Sha256 s;
+        int r;
+
+        if (!src)
+                return -ENOMEM;
+        r = guest_run_checked(gu, argv, &sums, KPIN_EXIT_DKMS, NULL, "hashing the module's source");
+        if (r < 0)
+                return r;
+        if (strlen(sums) > MAX_KEY_INPUT)
+                return log_fail(KPIN_EXIT_DKMS, -EFBIG, "%s: %s holds too many files to cache", gu->image, src);
+        r = guest_dpkg_status(gu, &st);
+        if (r < 0)
+                return r;
+        sha256_init(&s);
+        line = strprintf("kpin build cache 1\nmodule %s/%s\narch %s\nkernel %s\n", name, version, gu->os.arch, kver);
+        if (!line)
+                return -ENOMEM;
+        hash_text(&s, &text, line);
+        /* the kernel's headers and the compilers that build against them */
+        for (size_t i = 0; i < st->n; i++) {
+                const DpkgPackage *p = &st->pkgs[i];
+                _cleanup_free_ char *hdr = strprintf("linux-headers-%s", kver), *l = NULL;
+
+                if (!hdr)
+                        return -ENOMEM;
+                if (!dpkg_installed(p))
+                        continue;
+                if (strcmp(p->name, hdr) != 0 && !startswith(p->name, "linux-compiler-") && strcmp(p->name, "binutils") != 0 &&
+                    !((startswith(p->name, "gcc-") || startswith(p->name, "cpp-") || startswith(p->name, "clang-")) &&
+                      strspn(p->name + strcspn(p->name, "-") + 1, "0123456789") == strlen(p->name + strcspn(p->name, "-") + 1)))
+                        continue;
+                l = strprintf("package %s %s\n", p->name, p->version ? p->version : "");
+                if (!l)
+                        return -ENOMEM;
+                hash_text(&s, &text, l);
+        }
+        hash_text(&s, &text, "source\n");
+        hash_text(&s, &text, sums);
+        STRV_FOREACH(c, req->build_configs) {
+                _cleanup_free_ char *host = strndup(*c, strcspn(*c, "=")), *data = NULL, *l = NULL;
+                const char *eq = strchr(*c, '=');
+                char hex[65];
+                Sha256 f;
+                FILE *fp;
+                size_t n;
+
+                if (!host)
+                        return -ENOMEM;
+                fp = fopen(host, "re");
+                data = malloc(1u << 20);
+                n = fp && data ? fread(data, 1, 1u << 20, fp) : 0;
+                if (fp)
+                        fclose(fp);
+                sha256_init(&f);
+                sha256_update(&f, data ? data : "", n);
+                sha256_hex(&f, hex);
+                l = strprintf("build-config %s %s\n", eq ? eq + 1 : host, hex);
+                if (!l)
+                        return -ENOMEM;
+                hash_text(&s, &text, l);
+        }
+        sha256_hex(&s, key);
+        if (!text.s)
+                return -ENOMEM;
+        *ret_text = strbuf_steal(&text);
+        return *ret_text ? 0 : -ENOMEM;
+}
+
+/* Where DKMS keeps what it built for kver. */
+static char *built_dir(Guest *gu, const char *name, const char *version, const char *kver) {
+        return strprintf("/var/lib/dkms/%s/%s/%s/%s/module", name, version, kver, gu->os.arch);
+}
+
+/* Whom the guest's DKMS signs with: the site's key, else its own mok.pub
+ * (NULL, empty: nobody). */
+static int guest_signer(Guest *gu, const DkmsRequest *req, ModSig *ret) {
+        _cleanup_free_ char *der = NULL;
+        size_t len;
+
+        if (req->signer)
+                return (ret->signer = strdup(req->signer->signer)) && (ret->key_id = strdup(req->signer->key_id)) ? 0 : -ENOMEM;
+        if (guest_read_file(gu, "/var/lib/dkms/mok.pub", 64 * 1024, &der, &len) < 0)
+                return 0;
+        (void) x509_signer(der, len, ret);
+        return 0;
+}
+
+/* Signs a module file in the guest as DKMS would: the kernel's sign-file,
+ * its CONFIG_MODULE_SIG_HASH, the site's key or DKMS's own. */
+static int sign_in_guest(Guest *gu, const DkmsRequest *req, const char *kver, const char *path) {
+        _cleanup_free_ char *config = strprintf("/lib/modules/%s/build/.config", kver), *text = NULL, *hash = NULL;
+        _cleanup_free_ char *kbuild = NULL, *sign_file = NULL;
+        unsigned major = 0, minor = 0;
+        size_t len;
+
+        if (!config)
+                return -ENOMEM;
+        if (guest_read_file(gu, config, 2u << 20, &text, &len) < 0)
+                return -ENOENT;
+        {
+                const char *h = strstr(text, "\nCONFIG_MODULE_SIG_HASH=\"");
+
+                if (!h)
+                        return -ENOENT; /* the kernel does not sign modules */
+                h += strlen("\nCONFIG_MODULE_SIG_HASH=\"");
+                hash = strndup(h, strcspn(h, "\"\n"));
+        }
+        if (!hash || !dkms_name_valid(hash))
+                return hash ? -EBADMSG : -ENOMEM;
+        (void) sscanf(kver, "%u.%u", &major, &minor);
+        kbuild = strprintf("/usr/lib/linux-kbuild-%u.%u/scripts/sign-file", major, minor);
+        if (kbuild && guest_is_file(gu, kbuild))
+                sign_file = TAKE_PTR(kbuild);
+        else
+                sign_file = strprintf("/lib/modules/%s/build/scripts/sign-file", kver);
+        if (!sign_file)
+                return -ENOMEM;
+        {
+                char *argv[] = { sign_file, hash, (char *) (req->sign_key ? req->sign_key : "/var/lib/dkms/mok.key"),
+                                 (char *) (req->sign_cert ? req->sign_cert : "/var/lib/dkms/mok.pub"), (char *) path, NULL };
+
+                return guest_run_checked(gu, argv, NULL, KPIN_EXIT_DKMS, NULL, "signing the cached module");
+        }
+}
+
+/* A cache entry into the guest's DKMS tree as if DKMS had built it, then
+ * `dkms install`: 1 if the entry is refused (its bytes are not for kver,
+ * or carry a signature the guest cannot replace), *ret_why saying why. */
+static int cache_install(Guest *gu, const char *entry, const char *name, const char *version, const char *kver,
+                         const DkmsRequest *req, char **ret_why) {
+        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_(modsig_done) ModSig want = {};
+        _cleanup_free_ char *dir = built_dir(gu, name, version, kver);
+        _cleanup_(closedirp) DIR *d = opendir(entry);
+        struct dirent *de;
+        int r;
+
+        if (!dir || !d)
+                return dir ? log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: %m", entry) : -ENOMEM;
+        while ((de = readdir(d)))
+                if (strstr(de->d_name, ".ko") && (r = strv_extend(&files, de->d_name)) < 0)
+                        return r;
+        if (!files) {
+                *ret_why = strdup("it holds no module");
+                return 1;
+        }
+        r = guest_signer(gu, req, &want);
+        if (r < 0)
+                return r;
+        if (guestfs_mkdir_p(gu->g, dir) < 0)
+                return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: %s: %s", gu->image, dir, guest_last_error(gu));
+        STRV_FOREACH(f, files) {
+                _cleanup_free_ char *host = strprintf("%s/%s", entry, *f), *data = NULL, *dest = strprintf("%s/%s", dir, *f);
+                _cleanup_strv_free_ char **mi = NULL;
+                _cleanup_(modsig_done) ModSig sig = {};
+                _cleanup_close_ int fd = -1;
+                void *elf = NULL;
+                size_t len = 0, elf_len = 0;
+                bool resign;
+
+                if (!host || !dest)
+                        return -ENOMEM;
+                {
+                        FILE *fp = fopen(host, "re");
+
+                        data = malloc(MAX_MODULE);
+                        len = fp && data ? fread(data, 1, MAX_MODULE, fp) : 0;
+                        if (fp)
+                                fclose(fp);
+                }
+                if (!data || len == 0 || ko_decompress(data, len, MAX_MODULE, &elf, &elf_len) < 0) {
+                        free(elf);
+                        *ret_why = strprintf("%s is not a readable kernel module", *f);
+                        return 1;
+                }
+                r = ko_modinfo(elf, elf_len, &mi);
+                if (r >= 0)
+                        (void) ko_signature(elf, elf_len, &sig);
+                free(elf);
+                if (r < 0 || !ko_vermagic_matches(ko_modinfo_get(mi, "vermagic"), kver)) {
+                        *ret_why = strprintf("%s has vermagic '%s', not %s", *f,
+                                             r >= 0 && ko_modinfo_get(mi, "vermagic") ? ko_modinfo_get(mi, "vermagic") : "(none)", kver);
+                        return 1;
+                }
+                resign = want.key_id && !signed_by(&sig, &want);
+                if (resign && ko_compression(data, len) != KO_PLAIN) {
+                        *ret_why = strprintf("%s is signed by '%s' and compressed: not re-signed", *f, signer_name(&sig));
+                        return 1;
+                }
+                /* another key's signature comes off; the guest's key signs it below */
+                if (resign && sig.key_id) {
+                        const unsigned char *t = (const unsigned char *) data + len - 28 - 12;
+                        size_t sig_len = (size_t) t[8] << 24 | (size_t) t[9] << 16 | (size_t) t[10] << 8 | t[11];
+
+                        len -= 28 + 12 + sig_len;
+                }
+                r = guest_write_file(gu, dest, data, len);
+                if (r < 0)
+                        return log_fail(KPIN_EXIT_FAILURE, r, "%s: cannot write %s: %s", gu->image, dest, guest_last_error(gu));
+                if (resign && (r = sign_in_guest(gu, req, kver, dest)) < 0 && r != -ENOENT)
+                        return r;
+        }
+        {
+                char *argv[] = { "dkms", "install", "-m", (char *) name, "-v", (char *) version, "-k", (char *) kver, NULL };
+
+                return guest_run_stream_checked(gu, argv, NULL, NULL, KPIN_EXIT_DKMS, "Error! ", "dkms install of the cached module");
+        }
+}
+
+/* After a build: the module files into the cache under key. */
+static int cache_store(Guest *gu, const char *cache, const char *key, const char *key_text, const char *name,
+                       const char *version, const char *kver) {
+        _cleanup_free_ char *dir = built_dir(gu, name, version, kver), *tmp = strprintf("%s/kpin-cache-XXXXXX", host_tmpdir());
+        _cleanup_strv_free_ char **files = NULL, **host = NULL;
+        int r;
+
+        if (!dir || !tmp)
+                return -ENOMEM;
+        if (guest_list_dir(gu, dir, 100, &files) < 0)
+                return log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: %s: nothing to store in the build cache", gu->image, dir);
+        if (!mkdtemp(tmp))
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for the build cache: %m");
+        STRV_FOREACH(f, files) {
+                _cleanup_free_ char *from = strprintf("%s/%s", dir, *f), *to = strprintf("%s/%s", tmp, *f);
+
+                if (!from || !to || !dkms_name_valid(*f)) {
+                        r = from && to ? -EBADMSG : -ENOMEM;
+                        goto out;
+                }
+                if (guestfs_download(gu->g, from, to) < 0) {
+                        r = log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: cannot read %s: %s", gu->image, from, guest_last_error(gu));
+                        goto out;
+                }
+                if ((r = strv_extend(&host, to)) < 0)
+                        goto out;
+        }
+        r = build_cache_store(cache, key, key_text, host);
+out:
+        STRV_FOREACH(h, host)
+                (void) unlink(*h);
+        (void) rmdir(tmp);
+        return r;
+}
+
+static int build_one(Guest *gu, const char *name, const char *version, const char *kver, const DkmsRequest *req,
                      DkmsBuilt *b, bool *changed) {
         _cleanup_(dkms_conf_done) DkmsConf conf = {};
-        _cleanup_free_ char *err = NULL, *error = NULL, *log = NULL;
+        _cleanup_free_ char *err = NULL, *error = NULL, *log = NULL, *key_text = NULL;
+        const ModSig *want_signer = req->signer;
         double t0 = monotonic_s();
+        char key[65] = "";
         int r;
 
         if (!(b->name = strdup(name)) || !(b->version = strdup(version)))
@@ -500,6 +768,36 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
         if (r > 0)
                 log_info("%s/%s for %s is signed by %s, not the site's key: building it again", name, version, kver,
                          signer_name(&b->signature));
+        if (req->build_cache) {
+                _cleanup_free_ char *entry = NULL, *why = NULL;
+
+                r = cache_key(gu, name, version, kver, req, key, &key_text);
+                if (r < 0)
+                        return r;
+                b->cache_key = strdup(key);
+                if (!b->cache_key)
+                        return -ENOMEM;
+                r = build_cache_lookup(req->build_cache, key, &entry);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                if (r >= 0) {
+                        r = cache_install(gu, entry, name, version, kver, req, &why);
+                        if (r < 0)
+                                return r;
+                        if (r == 0) {
+                                log_info("%s/%s for %s: from the build cache (%.12s)", name, version, kver, key);
+                                b->cache = "hit";
+                                goto installed;
+                        }
+                        /* never trusted blindly: reported, put aside, built anew */
+                        log_warning("%s: the build cache entry %.12s for %s/%s is refused: %s; building it", req->build_cache,
+                                    key, name, version, why ? why : "?");
+                        b->cache = "refused";
+                        b->cache_note = TAKE_PTR(why);
+                        (void) build_cache_evict(req->build_cache, key);
+                } else
+                        b->cache = "miss";
+        }
         log_info("building %s/%s for %s", name, version, kver);
         r = run_dkms(gu, "build", name, version, kver, true, &err);
         if (r < 0) {
@@ -522,8 +820,16 @@ static int build_one(Guest *gu, const char *name, const char *version, const cha
                 return log_fail(KPIN_EXIT_DKMS, r, "%s: dkms install %s/%s for %s failed: %s", gu->image, name,
                                 version, kver, why);
         }
+        if (req->build_cache) {
+                r = cache_store(gu, req->build_cache, key, key_text, name, version, kver);
+                if (r < 0)
+                        return r;
+                log_info("%s/%s for %s: stored in the build cache (%.12s)%s", name, version, kver, key,
+                         r > 0 ? ", where another run had put it already" : "");
+        }
+installed:
         *changed = true;
-        b->built_now = true;
+        b->built_now = !b->cache || strcmp(b->cache, "hit") != 0;
         r = verify_installed(gu, &conf, kver, b);
         if (r < 0)
                 return r;
@@ -592,6 +898,20 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
                 if ((r = strv_consume(&names, TAKE_PTR(n))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
                         return r;
         }
+        /* the modules the kernel's hook would have built */
+        for (size_t i = 0; req->autoinstall_all && i < st->n_dkms; i++) {
+                _cleanup_(dkms_conf_done) DkmsConf conf = {};
+
+                if (strv_contains(names, st->dkms[i].name))
+                        continue;
+                r = read_conf(gu, st->dkms[i].name, st->dkms[i].version, &conf);
+                if (r < 0)
+                        return r;
+                if (!conf.autoinstall)
+                        continue;
+                if ((r = strv_extend(&names, st->dkms[i].name)) < 0 || (r = strv_extend(&versions, st->dkms[i].version)) < 0)
+                        return r;
+        }
         if (!names)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "dkms: give --module NAME[/VER] or --source DIR|FILE.deb");
         res.modules = calloc(strv_length(names), sizeof(DkmsBuilt));
@@ -599,7 +919,7 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
                 return -ENOMEM;
         for (size_t i = 0; names[i]; i++) {
                 res.n_modules++;
-                r = build_one(gu, names[i], versions[i], res.kernel, req->signer, &res.modules[i], &res.changed);
+                r = build_one(gu, names[i], versions[i], res.kernel, req, &res.modules[i], &res.changed);
                 if (r < 0)
                         return r;
         }

@@ -17,6 +17,10 @@ typedef struct DkmsRequest {
         const char *source;        /* host DIR with a dkms.conf, or a *-dkms .deb */
         char **build_configs;      /* HOSTFILE[=GUESTPATH] copied in before building */
         const ModSig *signer;      /* the site's key: modules must be signed with it (NULL: any) */
+        const char *sign_key, *sign_cert; /* its files in the guest (a tmpfs), for signing a cached module */
+        const char *build_cache;   /* host directory of built modules to reuse and fill (NULL: none) */
+        bool autoinstall_all;      /* also every registered module DKMS would build for a new kernel
+                                    * (the kernel's hook was kept from building them) */
 } DkmsRequest;
 
 typedef struct DkmsBuilt {
@@ -27,6 +31,9 @@ typedef struct DkmsBuilt {
         ModSig signature;          /* who signed the first file (empty: unsigned) */
         bool built_now;            /* false: already installed and verified */
         bool initramfs;            /* the kernel's initramfs was regenerated */
+        const char *cache;         /* with a build cache: "hit", "miss", "refused" (a bad entry, rebuilt) */
+        char *cache_key;
+        char *cache_note;          /* why an entry was refused */
         double seconds;
 } DkmsBuilt;
 

@@ -433,6 +433,10 @@ bool guest_is_file(Guest *gu, const char *path) {
         return guestfs_is_file_opts(gu->g, path, GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) > 0;
 }
 
+int guest_remove_file(Guest *gu, const char *path) {
+        return guestfs_rm(gu->g, path) < 0 ? -EIO : 0;
+}
+
 bool guest_exists(Guest *gu, const char *path) {
         return guestfs_exists(gu->g, path) > 0;
 }

@@ -122,4 +122,5 @@ int guest_write_file(Guest *gu, const char *path, const char *content, size_t le
 /* Free bytes on the filesystem holding path. */
 int guest_free_bytes(Guest *gu, const char *path, unsigned long long *ret);
 bool guest_is_file(Guest *gu, const char *path);
+int guest_remove_file(Guest *gu, const char *path);
 bool guest_exists(Guest *gu, const char *path);

@@ -40,6 +40,8 @@ void repair_done(Repair *rp) {
         dkms_result_done(&rp->dkms);
         boot_tests_done(&rp->boot);
         modsig_done(&rp->site_signer);
+        free(rp->sign_key_path);
+        free(rp->sign_cert_path);
         for (size_t i = 0; i < _STEP_MAX; i++)
                 free(rp->steps[i].error);
         *rp = (Repair) {};
@@ -181,6 +183,10 @@ static int signing_begin(Repair *rp) {
                 return r;
         ke = strprintf("mok_signing_key=%s", key_path);
         ce = strprintf("mok_certificate=%s", cert_path);
+        rp->sign_key_path = strdup(key_path);
+        rp->sign_cert_path = strdup(cert_path);
+        if (!rp->sign_key_path || !rp->sign_cert_path)
+                return -ENOMEM;
         if (!ke || !ce)
                 return -ENOMEM;
         log_info("modules are signed with %s's key '%s'", pl->sign_cert, rp->site_signer.signer);
@@ -306,9 +312,22 @@ static int fetch_step(Repair *rp) {
         return 0;
 }
 
+#define DKMS_NO_AUTOINSTALL "/etc/dkms/no-autoinstall"
+
 static int pin_step(Repair *rp) {
         const Plan *pl = rp->plan;
+        Guest *gu = rp->session.gu;
+        bool hold_dkms = false;
         int r;
+
+        /* with a build cache, DKMS builds wait for the dkms step, which can
+         * take them from the cache: the kernel's own hook builds nothing */
+        if (pl->build_cache && pl->dkms && !guest_exists(gu, DKMS_NO_AUTOINSTALL)) {
+                if (guest_write_file(gu, DKMS_NO_AUTOINSTALL, "", 0) < 0)
+                        return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: %s: %s", pl->image, DKMS_NO_AUTOINSTALL,
+                                        guest_last_error(gu));
+                hold_dkms = true;
+        }
 
         r = pin_kernel(rp->session.gu, rp->before,
                        &(PinRequest) {
@@ -320,6 +339,8 @@ static int pin_step(Repair *rp) {
                                .no_hold = !pl->hold,
                        },
                        &rp->pin);
+        if (hold_dkms && guest_remove_file(gu, DKMS_NO_AUTOINSTALL) < 0 && r >= 0)
+                return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: %s: %s", pl->image, DKMS_NO_AUTOINSTALL, guest_last_error(gu));
         if (r < 0)
                 return r;
         rp->pin_ran = true;
@@ -340,6 +361,10 @@ static int dkms_step_run(Repair *rp) {
                               .source = pl->source,
                               .build_configs = pl->build_configs,
                               .signer = pl->sign_key ? &rp->site_signer : NULL,
+                              .sign_key = rp->sign_key_path,
+                              .sign_cert = rp->sign_cert_path,
+                              .build_cache = pl->build_cache,
+                              .autoinstall_all = pl->build_cache && rp->pin_ran && rp->pin.installed,
                       },
                       &rp->dkms);
         if (r < 0)

@@ -69,6 +69,7 @@ typedef struct Repair {
         double t0, step_t0;
         Activity activity;      /* what the running step's guest command does */
         ModSig site_signer;     /* --sign-cert: who must have signed the modules */
+        char *sign_key_path, *sign_cert_path; /* where the appliance holds them for the guest */
 } Repair;
 
 /* Runs the planned steps; on failure the step's error is recorded (log_fail)

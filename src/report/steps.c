@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <string.h>
 
 #include "report/json.h"
 #include "shared/strv.h"
@@ -60,6 +61,9 @@ void dkms_result_to_json(const DkmsResult *r, json_object *o) {
                 json_object_object_add(m, "files", json_strv(b->files));
                 json_object_object_add(m, "vermagic", json_str_or_null(b->vermagic));
                 json_object_object_add(m, "compression", json_str_or_null(b->compression));
+                json_object_object_add(m, "cache", json_str_or_null(b->cache));
+                json_object_object_add(m, "cache_key", json_str_or_null(b->cache_key));
+                json_object_object_add(m, "cache_note", json_str_or_null(b->cache_note));
                 json_object_object_add(m, "signer", json_str_or_null(b->signature.signer));
                 json_object_object_add(m, "sig_key", json_str_or_null(b->signature.key_id));
                 json_object_object_add(m, "initramfs", json_object_new_boolean(b->initramfs));
@@ -74,7 +78,13 @@ void dkms_result_print(const DkmsResult *r, const char *first, const char *inden
                 const DkmsBuilt *b = &r->modules[i];
 
                 printf("%s%s/%s for %s: %s, vermagic verified\n", first, b->name, b->version, r->kernel,
-                       b->built_now ? "built and installed" : "already installed");
+                       b->cache && strcmp(b->cache, "hit") == 0 ? "installed from the build cache"
+                       : b->built_now ? "built and installed" : "already installed");
+                if (b->cache)
+                        printf("%s  build cache: %s%s%s%s (%.12s)\n", indent, strcmp(b->cache, "hit") == 0 ? "hit" : "miss",
+                               strcmp(b->cache, "refused") == 0 ? ", an entry refused: " : "",
+                               b->cache_note ? b->cache_note : "", strcmp(b->cache, "hit") == 0 ? "" : ", stored",
+                               b->cache_key ? b->cache_key : "");
                 STRV_FOREACH(f, b->files)
                         printf("%s  %s (compression: %s)\n", indent, *f, b->compression ? b->compression : "none");
                 printf("%s  vermagic: %s\n", indent, b->vermagic ? b->vermagic : "?");

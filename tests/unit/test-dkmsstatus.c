@@ -82,6 +82,7 @@ static void test_conf(void **state) {
         assert_int_equal(strv_length(c.modules), 1);
         assert_string_equal(c.modules[0], "canary");
         assert_false(c.remake_initrd);
+        assert_true(c.autoinstall);
         dkms_conf_done(&c);
         free(text);
 
@@ -101,6 +102,7 @@ static void test_conf(void **state) {
                 assert_string_equal(c.modules[0], "beegfs");
                 assert_string_equal(c.modules[1], "beegfs-extra");
                 assert_true(c.remake_initrd);
+                assert_false(c.autoinstall);
                 dkms_conf_done(&c);
         }
         {
