@@ -234,6 +234,13 @@ static bool fetch_needed(Repair *rp, const char *flavour) {
         const char *best = NULL, *rel;
         size_t n = 0;
 
+        /* the image has such a kernel already: the pin needs no package */
+        for (size_t i = 0; i < rp->before->n_kernels; i++) {
+                _cleanup_free_ char *pkg = strprintf("linux-image-%s", rp->before->kernels[i].release);
+
+                if (pkg && rp->before->kernels[i].headers && kver_image_package(pkg, flavour, rp->plan->kernel, &rel))
+                        return false;
+        }
         if (!rp->pkgdir)
                 return true;
         for (size_t i = 0; i < rp->pkgdir->n_pkgs; i++)
@@ -270,7 +277,7 @@ static int fetch_step(Repair *rp) {
         if (pin_flavour(rp->before, pl->flavour, pl->kernel, &flavour) < 0 && pl->flavour)
                 return -ENOMEM;
         if (pl->verb == PLAN_REPAIR && !fetch_needed(rp, flavour)) {
-                log_info("%s has %s for the image: nothing to fetch", pl->packages, pl->kernel);
+                log_info("%s: nothing to fetch, the image or %s has Linux %s", pl->image, pl->packages, pl->kernel);
                 return 0;
         }
         r = guest_read_file(gu, "/var/lib/dpkg/status", 64u << 20, &status, &len);
