@@ -118,7 +118,8 @@ clean:
 DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-amd64 \
 	libjson-c-dev libxml2-dev zlib1g-dev liblzma-dev libzstd-dev libinih-dev libcmocka-dev \
 	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils \
-	packer debhelper clang-14 libfuzzer-14-dev apt-utils dosfstools mtools gnupg acl
+	packer debhelper clang-14 libfuzzer-14-dev apt-utils dosfstools mtools gnupg acl \
+	slurmctld slurmd slurm-client munge
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \
