@@ -3,12 +3,15 @@
 _kpin() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= verb= i w
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="inspect pin dkms boot-test repair accel"
+	local verbs="inspect pin dkms boot-test repair fetch accel"
 	local global="--accel --json --report --allow-backing --verbose --quiet --help --version -v -q -x"
-	local pin="--kernel --flavour --packages --network --output -o --in-place --keep-old --purge-old"
-	local dkms="--module --source --build-config --kernel --output -o --in-place --matrix --packages"
-	local boot="--expect-kernel --expect-module --timeout --firmware --memory --junit --serial-log"
-	local repair="$pin --module --source --build-config $boot --profile --packer-manifest --no-boot-test --hold --no-hold"
+	local pin="--kernel --flavour --packages --network --output -o --in-place --force --keep-old --purge-old"
+	local dkms="--module --source --build-config --kernel --output -o --in-place --force --matrix --packages
+		--sign-key --sign-cert --build-cache"
+	local boot="--expect-kernel --expect-module --timeout --firmware --uefi-vars --memory --junit --serial-log"
+	local fetch="--kernel --flavour --from --mirror --allow-unsigned -d"
+	local repair="$pin --module --source --build-config --sign-key --sign-cert --build-cache $boot --profile
+		--packer-manifest --no-boot-test --hold --no-hold --from --mirror --allow-unsigned"
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -17,18 +20,25 @@ _kpin() {
 
 	case $prev in
 	--accel) mapfile -t COMPREPLY < <(compgen -W "auto kvm tcg" -- "$cur"); return ;;
-	--firmware) mapfile -t COMPREPLY < <(compgen -W "bios uefi" -- "$cur"); return ;;
+	--firmware)
+		# a comma-separated list: complete the word after the last comma
+		local done_=${cur%"${cur##*,}"}
+		mapfile -t COMPREPLY < <(compgen -P "$done_" -W "$([ -n "$done_" ] || echo auto all) bios uefi uefi-secure" \
+			-- "${cur##*,}")
+		compopt -o nospace 2>/dev/null
+		return ;;
+	--from) mapfile -t COMPREPLY < <(compgen -W "bookworm bookworm-security bookworm-updates bookworm-backports" -- "$cur"); return ;;
 	--kernel) mapfile -t COMPREPLY < <(compgen -W "6.1 6.6" -- "$cur"); return ;;
-	--packages | --source) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+	--packages | --source | --build-cache | -d) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
 	--profile)
 		mapfile -t COMPREPLY < <(compgen -f -X '!*.conf' -- "$cur"; compgen -d -- "$cur"
 			[ -n "$cur" ] || compgen -G "/etc/kpin/images/*.conf"; compgen -G "/usr/share/kpin/images/*.conf")
 		compopt -o filenames 2>/dev/null
 		return ;;
 	--packer-manifest) mapfile -t COMPREPLY < <(compgen -f -X '!*.json' -- "$cur"; compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
-	--report | --junit | --serial-log | --build-config | --allow-backing | -o | --output)
+	--report | --junit | --serial-log | --build-config | --allow-backing | -o | --output | --sign-key | --sign-cert | --uefi-vars)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
-	--module | --expect-module | --expect-kernel | --flavour | --timeout | --memory) return ;;
+	--module | --expect-module | --expect-kernel | --flavour | --timeout | --memory | --mirror) return ;;
 	esac
 
 	if [ -z "$verb" ]; then
@@ -46,6 +56,7 @@ _kpin() {
 		dkms) opts=$dkms ;;
 		boot-test) opts=$boot ;;
 		repair) opts=$repair ;;
+		fetch) opts=$fetch ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$opts $global" -- "$cur")
 		return

@@ -23,14 +23,16 @@ static const Verb verbs[] = {
         { "inspect", 1, 1, 0, cmd_inspect, "inspect IMAGE [--json]" },
         { "pin", 1, 1, OPT_PIN, cmd_pin,
           "pin IMAGE --kernel 6.1|6.6|KVER [--flavour F] [--packages DIR | --network]\n"
-          "           [--keep-old | --purge-old] (-o OUT | --in-place)" },
+          "           [--keep-old | --purge-old] (-o OUT | --in-place [--force])" },
         { "dkms", 1, 1, OPT_DKMS, cmd_dkms,
           "dkms IMAGE (--module NAME[/VER]... | --source DIR|FILE.deb) [--kernel KVER]\n"
-          "           [--build-config FILE[=GUESTPATH]]... (-o OUT | --in-place)\n"
+          "           [--build-config FILE[=GUESTPATH]]... [--sign-key KEY --sign-cert CERT]\n"
+          "           [--build-cache DIR] (-o OUT | --in-place [--force])\n"
           "  kpin dkms IMAGE --matrix [--module NAME[/VER]] [--packages DIR]" },
         { "boot-test", 1, 1, OPT_BOOT, cmd_boot_test,
           "boot-test IMAGE [--expect-kernel PREFIX] [--expect-module NAME]... [--timeout S]\n"
-          "           [--firmware bios|uefi] [--memory MB] [--junit FILE] [--serial-log FILE]" },
+          "           [--firmware auto|all|bios,uefi,uefi-secure] [--uefi-vars FILE] [--memory MB]\n"
+          "           [--junit FILE] [--serial-log FILE]" },
         { "repair", 0, 1, OPT_REPAIR, cmd_repair,
           "repair [IMAGE] [--profile FILE] [--packer-manifest FILE] [the pin, dkms and boot-test\n"
           "           options] [--no-boot-test] [--junit FILE] (-o OUT | --in-place)" },
@@ -68,6 +70,10 @@ static void help(void) {
                "               kernel, the modules are installed for it, dpkg is consistent,\n"
                "               the kernel is held), boot-test, and only then commit. What to\n"
                "               do comes from --profile and the command line (which wins)\n"
+               "  fetch        Download a kernel series with its headers and whatever of their\n"
+               "               dependencies the image lacks from Debian's archive into DIR,\n"
+               "               checking the Release signature with the host's keyrings and\n"
+               "               every .deb's SHA256; DIR then serves pin/repair --packages offline\n"
                "  accel        Say whether kpin will use KVM or TCG here, and why (it boots\n"
                "               a host kernel under KVM and waits for its banner)\n"
                "\nOptions of pin:\n"
@@ -82,6 +88,8 @@ static void help(void) {
                "      --keep-old            Keep the other kernels as boot fallbacks (default)\n"
                "      --purge-old           Purge the other kernels, their headers and the\n"
                "                            metapackages that pull them in\n"
+               "      --force               With --in-place: replace a write-protected IMAGE\n"
+               "                            (its mode, owner and ACL are kept)\n"
                "\nOptions of dkms:\n"
                "      --module NAME[/VER]   A DKMS module registered in the image (repeatable;\n"
                "                            VER defaults to the newest registered)\n"
@@ -91,6 +99,11 @@ static void help(void) {
                "                            Copy a build options file into the image first\n"
                "                            (GUESTPATH defaults to FILE's absolute path)\n"
                "      --kernel KVER         Kernel release, series or prefix to build for\n"
+               "      --sign-key KEY        Sign the modules with this private key (PEM) and\n"
+               "      --sign-cert CERT      certificate (PEM or DER): the key lives in a tmpfs in\n"
+               "                            the appliance only, never in the image or report\n"
+               "      --build-cache DIR     Reuse modules built before for the same source,\n"
+               "                            headers, compiler and build options; store new ones\n"
                "      --matrix              Report module x kernel built/failed; changes nothing\n"
                "      --packages DIR        With --matrix: also try the kernels whose headers\n"
                "                            packages are in DIR\n"
@@ -100,7 +113,11 @@ static void help(void) {
                "                            (default: the kernel GRUB's default entry boots)\n"
                "      --expect-module NAME  A module that must load (repeatable)\n"
                "      --timeout S           Give up after S seconds (default 300)\n"
-               "      --firmware bios|uefi  SeaBIOS (default) or OVMF\n"
+               "      --firmware LIST       bios (SeaBIOS), uefi (OVMF), uefi-secure (OVMF with\n"
+               "                            Secure Boot enforced), comma-separated; all: every\n"
+               "                            way the image can boot; auto (default): the first\n"
+               "      --uefi-vars FILE      OVMF variable store to start from (e.g. with a MOK\n"
+               "                            enrolled); copied, never written\n"
                "      --memory MB           VM memory (default 1024)\n"
                "      --junit FILE          One JUnit testcase per check\n"
                "      --serial-log FILE     The whole serial console\n"
@@ -111,6 +128,20 @@ static void help(void) {
                "      --no-boot-test        Skip the boot test\n"
                "      --hold, --no-hold     Hold the kernel packages with dpkg (default) or not\n"
                "      --junit FILE          One JUnit testcase per step and boot-test check\n"
+               "      --from SUITE, --mirror URL, --allow-unsigned\n"
+               "                            Fetch the kernel first if --packages DIR lacks it\n"
+               "                            (or DIR does not exist yet), as kpin fetch does\n"
+               "\nOptions of fetch:\n"
+               "      --kernel SERIES|KVER  Kernel series or release to fetch\n"
+               "      --flavour FLAVOUR     As for pin\n"
+               "      --from SUITE          A Debian suite to look in, e.g. bookworm,\n"
+               "                            bookworm-security, or a sources.list line such as\n"
+               "                            'deb [signed-by=KEYRING] URL SUITE main' for a site\n"
+               "                            repository (repeatable; the newest kernel wins)\n"
+               "      --mirror URL          Archive for bare suites (default deb.debian.org;\n"
+               "                            *-security suites use its debian-security)\n"
+               "      --allow-unsigned      Accept a repository without a valid signature\n"
+               "  -d DIR                    Where to put the packages and a manifest\n"
                "\nGlobal options:\n"
                "      --accel auto|kvm|tcg  Hardware acceleration (auto: try KVM by booting a\n"
                "                            kernel, fall back to TCG with a warning)\n"

@@ -52,6 +52,7 @@ static const Key keys[] = {
         K("boot-test", "timeout", KEY_SECONDS, timeout_s),
         K("boot-test", "firmware", KEY_FIRMWARE, firmware),
         K("boot-test", "memory", KEY_MEGABYTES, memory_mb),
+        K("boot-test", "uefi-vars", KEY_PATH, uefi_vars),
 };
 #undef K
 
@@ -293,6 +294,7 @@ void profile_done(Profile *p) {
         free(p->build_cache);
         free(p->expect_kernel);
         strv_free(p->expect_modules);
+        free(p->uefi_vars);
         *p = (Profile) {};
 }
 

@@ -36,6 +36,7 @@ typedef struct Profile {
         unsigned timeout_s;     /* 0: unset */
         unsigned firmware;      /* 0: unset, else as firmware_spec_parse() */
         int memory_mb;          /* 0: unset */
+        char *uefi_vars;        /* OVMF variable store to start from (a MOK enrolled) */
 } Profile;
 
 /* Parses text as the profile at path. On a bad line: -EINVAL and

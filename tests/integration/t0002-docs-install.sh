@@ -26,7 +26,7 @@ test_expect_success 'the man page and --help name the same long options and exit
 
 test_expect_success 'every command of --help is in the man page synopsis' '
 	sed -n "s/^  kpin \([a-z-]*\) .*/\1/p" help.txt | sort -u >verbs &&
-	test "$(wc -l <verbs)" = 6 &&
+	test "$(wc -l <verbs)" = 7 &&
 	for verb in $(cat verbs); do
 		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" man.txt | grep -q "kpin $verb" || { echo "no $verb"; exit 1; }
 	done
@@ -43,7 +43,11 @@ test_expect_success 'bash completion: verbs, verb options, option values, profil
 	complete_words kpin repair --pro | grep -qx -- --profile &&
 	complete_words kpin repair --no | grep -qx -- --no-boot-test &&
 	! complete_words kpin inspect --pro | grep -q -- --profile &&
-	test "$(complete_words kpin boot-test --firmware "" | tr "\n" " ")" = "bios uefi " &&
+	test "$(complete_words kpin boot-test --firmware "" | tr "\n" " ")" = "auto all bios uefi uefi-secure " &&
+	test "$(complete_words kpin repair --firmware bios,u | tr "\n" " ")" = "bios,uefi bios,uefi-secure " &&
+	complete_words kpin fetch --fr | grep -qx -- --from &&
+	complete_words kpin dkms --build | grep -qx -- --build-cache &&
+	! complete_words kpin fetch --pro | grep -q -- --profile &&
 	mkdir -p c/images && touch c/images/a.conf c/images/b.txt c/disk.qcow2 c/notes.txt &&
 	complete_words kpin repair --profile c/images/ | grep -qx c/images/a.conf &&
 	! complete_words kpin repair --profile c/images/ | grep -q b.txt &&

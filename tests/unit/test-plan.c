@@ -9,7 +9,7 @@ static Profile profile(void) {
         return (Profile) { .name = "hpc-compute", .image = "/srv/images/hpc-compute.qcow2", .kernel = "6.1",
                            .flavour = "cloud-amd64", .packages = "/srv/kpin/kernel-6.1", .network = -1,
                            .purge_old = 1, .hold = -1, .boot_test = -1, .timeout_s = 600, .memory_mb = 2048,
-                           .firmware = 1u << FIRMWARE_UEFI };
+                           .firmware = 1u << FIRMWARE_UEFI, .uefi_vars = "/srv/kpin/OVMF_VARS-mok.fd" };
 }
 
 static void test_command_line_beats_profile(void **state) {
@@ -36,6 +36,7 @@ static void test_command_line_beats_profile(void **state) {
         assert_int_equal(pl.timeout_s, 30);
         assert_int_equal(pl.firmware, FIRMWARE_SPEC_ALL);
         assert_int_equal(pl.memory_mb, 2048);                  /* the profile's */
+        assert_string_equal(pl.uefi_vars, "/srv/kpin/OVMF_VARS-mok.fd");
         assert_string_equal(pl.profile_name, "hpc-compute");
         assert_string_equal(pl.output, "out.qcow2");
 

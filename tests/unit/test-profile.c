@@ -35,6 +35,7 @@ static void test_good(void **state) {
         assert_int_equal(p.timeout_s, 240);
         assert_int_equal(p.firmware, 1u << FIRMWARE_UEFI);
         assert_int_equal(p.memory_mb, 2048);
+        assert_string_equal(p.uefi_vars, "images/OVMF_VARS-mok.fd");
         profile_done(&p);
         free(text);
 }
