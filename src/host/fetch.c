@@ -215,17 +215,21 @@ static int sha256_file(const char *path, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-/* The temporaries of a fetch that was killed: DIR.kpin-PID.tmp of a gone PID. */
+/* What a fetch that was killed left beside DIR: DIR.kpin-PID.tmp (a
+ * directory being filled) and DIR.kpin-PID.old (the previous DIR, stepped
+ * aside for the new one) of a gone PID. The old one goes back if no DIR
+ * took its place. */
 static void remove_stale(const char *dest) {
         _cleanup_free_ char *copy = strdup(dest), *copy2 = strdup(dest);
         _cleanup_(closedirp) DIR *d = NULL;
-        const char *base;
+        const char *base, *dir;
         struct dirent *de;
 
         if (!copy || !copy2)
                 return;
         base = basename(copy2);
-        d = opendir(dirname(copy));
+        dir = dirname(copy);
+        d = opendir(dir);
         while (d && (de = readdir(d))) {
                 _cleanup_free_ char *path = NULL;
                 char *end;
@@ -234,12 +238,51 @@ static void remove_stale(const char *dest) {
                 if (!startswith(de->d_name, base) || !startswith(de->d_name + strlen(base), ".kpin-"))
                         continue;
                 pid = strtol(de->d_name + strlen(base) + 6, &end, 10);
-                if (strcmp(end, ".tmp") != 0 || pid <= 0 || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+                if ((strcmp(end, ".tmp") != 0 && strcmp(end, ".old") != 0) || pid <= 0 || kill((pid_t) pid, 0) == 0 ||
+                    errno != ESRCH)
                         continue;
-                path = strprintf("%s/%s", dirname(copy), de->d_name);
-                if (path && rm_rf(path) >= 0)
+                path = strprintf("%s/%s", dir, de->d_name);
+                if (!path)
+                        return;
+                if (strcmp(end, ".old") == 0 && access(dest, F_OK) < 0 && errno == ENOENT && rename(path, dest) == 0)
+                        log_warning("%s: put back, an interrupted kpin fetch (pid %ld) had moved it aside", dest, pid);
+                else if (rm_rf(path) >= 0)
                         log_warning("removed %s, left behind by an interrupted kpin fetch (pid %ld)", path, pid);
         }
+}
+
+/* DIR is replaced as a whole, so it must be new, empty or an earlier
+ * fetch's (its MANIFEST says so): never a directory of other files. */
+int fetch_check_dest(const char *dest) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_free_ char *m = NULL;
+        char head[sizeof(FETCH_MANIFEST_HEAD) - 1];
+        struct dirent *de;
+        bool empty = true;
+        int fd;
+
+        remove_stale(dest);
+        d = opendir(dest);
+        if (!d)
+                return errno == ENOENT ? 0 : log_fail(KPIN_EXIT_USAGE, -errno, "%s: %m", dest);
+        while ((de = readdir(d)) && empty)
+                empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+        if (empty)
+                return 0;
+        m = strprintf("%s/" FETCH_MANIFEST, dest);
+        if (!m)
+                return -ENOMEM;
+        fd = open(m, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+                ssize_t n = read(fd, head, sizeof(head));
+
+                close(fd);
+                if (n == (ssize_t) sizeof(head) && memcmp(head, FETCH_MANIFEST_HEAD, sizeof(head)) == 0)
+                        return 0;
+        }
+        return log_fail(KPIN_EXIT_USAGE, -EEXIST,
+                        "%s: has files and is not a kpin fetch directory (no %s): fetch into a new or empty directory", dest,
+                        FETCH_MANIFEST);
 }
 
 /* DIR holds the .debs and a MANIFEST (package, version, sha256, where
@@ -271,7 +314,7 @@ static int install_dir(const FetchRequest *req, const char *release, const char 
         r = pkgdir_load(tmp, &pd);
         if (r < 0)
                 goto fail;
-        r = strbuf_puts(&manifest, "# kpin fetch: the kernel packages an image lacks, for `kpin pin --packages DIR`\n");
+        r = strbuf_puts(&manifest, FETCH_MANIFEST_HEAD " the kernel packages an image lacks, for `kpin pin --packages DIR`\n");
         if (r >= 0) {
                 _cleanup_free_ char *head = strprintf("# kernel %s for %s\n# package version sha256 source\n", release,
                                                       req->image);
@@ -338,6 +381,9 @@ int fetch_kernel(const FetchRequest *req, FetchResult *ret) {
 
         if (!security)
                 return -ENOMEM;
+        r = fetch_check_dest(req->dest);
+        if (r < 0)
+                return r;
         STRV_FOREACH(f, req->from) {
                 _cleanup_(apt_source_done) AptSource s = {};
                 _cleanup_free_ char *line = NULL;

@@ -36,5 +36,10 @@ void fetch_result_done(FetchResult *r);
  * the source: unreachable, unsigned or wrongly signed, or no such kernel. */
 int fetch_kernel(const FetchRequest *req, FetchResult *ret);
 
+/* Puts back or removes what a killed fetch into dest left, then refuses a
+ * dest that has files and is not an earlier fetch's (it gets replaced). */
+int fetch_check_dest(const char *dest);
+
 #define FETCH_MANIFEST "MANIFEST"
+#define FETCH_MANIFEST_HEAD "# kpin fetch:"
 #define DEBIAN_ARCHIVE_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"

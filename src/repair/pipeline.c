@@ -208,6 +208,9 @@ static int open_step(Repair *rp, const RunOptions *o) {
         };
         int r;
 
+        /* before the appliance: a wrong -d costs nothing */
+        if (pl->verb == PLAN_FETCH && (r = fetch_check_dest(pl->packages)) < 0)
+                return r;
         r = session_open(pl->image, &so, &rp->session);
         if (r < 0)
                 return r;

@@ -143,45 +143,16 @@ pinned_trixie() {
 }
 
 # repaired_trixie: the trixie fixture repaired by `kpin repair` with the
-# demo profile (6.1 from pkgdir-6.1, the canary built, boot-tested), as
-# `make demo` does it (read-only). Its stdout, stderr, --report JSON and
-# JUnit sit beside it as repaired-trixie.{out,err,json,xml}.
+# demo profile (6.1 from fetched_61, the canary built, boot-tested with
+# BIOS and with UEFI), as `make demo` does it (read-only). Its stdout,
+# stderr, --report JSON and JUnit sit beside it as
+# repaired-trixie.{out,err,json,xml}.
 repaired_trixie() {
 	local trixie pkgdir
-	trixie=$(fixture trixie) && pkgdir=$(fixture pkgdir-6.1) || return 1
-	shared_image repaired-trixie kpin repair "$trixie" --profile "$ROOT/images/demo.conf" --packages "$pkgdir" \
-		-o "$SHARED/repaired-trixie.qcow2" --report "$SHARED/repaired-trixie.json" \
+	trixie=$(fixture trixie) && pkgdir=$(fetched_61) || return 1
+	shared_image repaired-trixie "$KPIN_BIN" repair "$trixie" --profile "$ROOT/images/demo.conf" --packages "$pkgdir" \
+		--firmware all -o "$SHARED/repaired-trixie.qcow2" --report "$SHARED/repaired-trixie.json" \
 		--junit "$SHARED/repaired-trixie.xml"
-}
-
-# boot_serial IMAGE LOG PATTERN [SECONDS]: boots a throw-away overlay of
-# IMAGE under QEMU (TCG, no network, serial console to LOG) until LOG
-# matches PATTERN (extended regex) or SECONDS (default 240) pass; then stops
-# the VM. Fails on a timeout.
-boot_serial() {
-	local img=$1 log=$2 pattern=$3 limit=${4:-240} overlay pid i
-	overlay="$TRASH/boot-$(basename "$img" .qcow2).overlay.qcow2"
-	qemu-img create -q -f qcow2 -F qcow2 -b "$img" "$overlay" || return 1
-	: >"$log"
-	qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -nodefaults -nic none \
-		-serial "file:$log" -drive "file=$overlay,format=qcow2,if=virtio" \
-		-pidfile "$TRASH/boot.pid" -daemonize </dev/null >"$TRASH/qemu.log" 2>&1 || {
-		cat "$TRASH/qemu.log" >&2
-		return 1
-	}
-	pid=$(cat "$TRASH/boot.pid")
-	for ((i = 0; i < limit; i++)); do
-		grep -aqE "$pattern" "$log" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 1
-	done
-	kill "$pid" 2>/dev/null
-	rm -f "$TRASH/boot.pid" "$overlay"
-	grep -aqE "$pattern" "$log" || {
-		echo "no '$pattern' on the serial console within $limit s; its end:" >&2
-		tail -n 20 "$log" | tr -d '\033' >&2
-		return 1
-	}
 }
 
 # guestfish for the tests' own image surgery: under TCG where kpin's probe

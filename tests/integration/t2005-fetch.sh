@@ -81,12 +81,51 @@ test_expect_success 'with no network: one line naming the source, no directory, 
 	test ! -e out && test -z "$(ls -A . | grep "^out\.kpin-")"
 '
 
+test_expect_success 'a profile'"'"'s fetch-from: repair fetches when the directory is missing, before the pin' '
+	printf "[kernel]\nseries = 6.1\npackages = %s\nfetch-from = bookworm bookworm-security\n" "$PWD/k" >fetching.conf &&
+	rc=0 &&
+	KPIN_FAULT_STEP=pin "$KPIN_BIN" repair "$TRIXIE" --profile fetching.conf --no-boot-test -o r.qcow2 >r.out 2>r.err ||
+		rc=$? &&
+	test "$rc" = 137 &&
+	grep -q "KPIN_FAULT_STEP=pin" r.err &&
+	test "$(grep -vc "^#" k/MANIFEST)" = "$(ls "$K61"/*.deb | wc -l)" &&
+	test ! -e r.qcow2 && test_image_unchanged "$TRIXIE" "$before"
+'
+
+test_expect_success 'and not when the image has the kernel already: nothing to fetch, nothing made' '
+	cp "$PINNED" p.qcow2 && chmod u+w p.qcow2 &&
+	printf "[kernel]\nseries = 6.1\npackages = %s\nfetch-from = bookworm\n" "$PWD/none" >pinned.conf &&
+	run_kpin repair p.qcow2 --profile pinned.conf --no-boot-test --in-place --json &&
+	test_must_be 0 &&
+	jq -e ".fetch.fetched == false and (.changed | not)" out &&
+	test ! -e none
+'
+
 test_expect_success 'usage: --kernel, --from and -d are needed; fetch is not an option of inspect' '
 	run_kpin fetch "$TRIXIE" --from bookworm -d out && test_must_be 2 && test_one_line_error "--kernel" &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 -d out && test_must_be 2 && test_one_line_error "--from" &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from bookworm && test_must_be 2 && test_one_line_error "-d DIR" &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "not a source!" -d out && test_must_be 2 &&
 	run_kpin inspect "$TRIXIE" --from bookworm && test_must_be 2
+'
+
+test_expect_success 'a -d directory of other files is refused before any work, and left alone' '
+	mkdir mine && echo keep >mine/notes &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from bookworm -d mine &&
+	test_must_be 2 &&
+	test_one_line_error "mine: has files and is not a kpin fetch directory" &&
+	test "$(cat mine/notes)" = keep && test "$(ls -A mine)" = notes
+'
+
+test_expect_success 'what a killed fetch left beside DIR: the old DIR goes back, the half-made one goes' '
+	dead=$(sh -c "echo \$\$") &&
+	mkdir "k61.kpin-$dead.old" "k61.kpin-$dead.tmp" &&
+	cp "$K61/MANIFEST" "k61.kpin-$dead.old/" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/nothing site main" -d k61 &&
+	test_must_be 7 &&
+	grep -q "k61: put back" err &&
+	cmp "$K61/MANIFEST" k61/MANIFEST &&
+	test -z "$(ls -A . | grep "^k61\.kpin-")"
 '
 
 test_done
