@@ -202,9 +202,9 @@ golden_json() {
 		| gsub("6\\.1\\.0-[0-9]+"; "6.1.0-N") | gsub("6\\.1\\.[0-9]+-[0-9]+"; "6.1.N-N")
 		| gsub("6\\.12\\.[0-9]+\\+deb13"; "6.12.N+deb13") | gsub("6\\.12\\.[0-9]+-[0-9]+"; "6.12.N-N")
 		| gsub("(?<f>trixie|bookworm)-[0-9a-f]{16}"; "\(.f)-HASH")
-		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-");
+		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-") | sub("^(?<m>1[23])\\.[0-9]+$"; "\(.m).N");
 	reduce paths(type == "number") as $p (.;
-		if ($p[-1] | IN("major", "minor", "exit_code", "timeout_s", "memory_mb")) then . else setpath($p; 0) end)
+		if ($p[-1] | IN("major", "exit_code", "timeout_s", "memory_mb")) then . else setpath($p; 0) end)
 	| walk(if type == "string" then norm else . end)
 	| del(.. | .probe?, .console_tail?, .vermagic?) ' "$1"
 }
