@@ -69,17 +69,21 @@ check: deps
 check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN) $(FUZZ_BIN)
 	tests/run all
 
-# The main job on the built-in demo image: the trixie fixture (kernel 6.12,
-# canary DKMS module failing), built on first use and cached: inspect it,
-# then `kpin repair` it with the demo profile into a copy: pin Debian 12's
-# 6.1 kernel from the offline package directory, build and verify the canary
-# for it, check GRUB, boot-test it under QEMU, commit, report.
+# The main job on the built-in demo image: the trixie fixture (laid out like
+# Debian's cloud image, kernel 6.12, canary DKMS module failing), built on
+# first use and cached: inspect it, fetch Debian 12's 6.1 cloud kernel for it
+# (once), then `kpin repair` it with the demo profile into a copy: pin 6.1
+# from that directory offline, build and verify the canary for it, check
+# GRUB, boot-test it under QEMU, commit, report.
 DEMO_OUT := $(B)/demo-hpc-compute.qcow2
+DEMO_KERNEL := $(B)/demo-kernel-6.1
 demo: deps
 	$(MAKE) all
 	$(B)/kpin inspect "$$(tests/fixtures/fixture trixie)"
+	test -e $(DEMO_KERNEL)/MANIFEST || $(B)/kpin fetch "$$(tests/fixtures/fixture trixie)" --kernel 6.1 \
+		--from bookworm --from bookworm-security $(if $(KPIN_MIRROR),--mirror $(KPIN_MIRROR)) -d $(DEMO_KERNEL)
 	$(B)/kpin repair "$$(tests/fixtures/fixture trixie)" --profile images/demo.conf \
-		--packages "$$(tests/fixtures/fixture pkgdir-6.1)" -o $(DEMO_OUT) \
+		--packages $(DEMO_KERNEL) -o $(DEMO_OUT) \
 		--report $(B)/demo-report.json --junit $(B)/demo-junit.xml
 	@echo "report: $(B)/demo-report.json (JSON), $(B)/demo-junit.xml (JUnit); image: $(DEMO_OUT)"
 
@@ -119,7 +123,7 @@ DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-a
 	libjson-c-dev libxml2-dev zlib1g-dev liblzma-dev libzstd-dev libinih-dev libcmocka-dev \
 	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils \
 	packer debhelper clang-14 libfuzzer-14-dev apt-utils dosfstools mtools gnupg acl \
-	slurmctld slurmd slurm-client munge
+	slurmctld slurmd slurm-client munge python3-importlib-resources
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \
