@@ -34,8 +34,9 @@ test_expect_success 'it installs cleanly and what it installs works' '
 	man -w kpin | grep -q "^/usr/share/man/man1/kpin.1.gz$" &&
 	test -s /usr/share/bash-completion/completions/kpin &&
 	test -s /usr/share/kpin/images/hpc-compute.conf &&
-	mkdir units && cp /usr/share/doc/kpin/examples/kpin-nightly.* units/ &&
-	SYSTEMD_UNIT_PATH=$TRASH/units: systemd-analyze verify units/kpin-nightly.service units/kpin-nightly.timer &&
+	mkdir units && cp /usr/share/doc/kpin/examples/kpin-nightly.* /usr/share/doc/kpin/examples/kpin-nightly-slurm.service units/ &&
+	SYSTEMD_UNIT_PATH=$TRASH/units: systemd-analyze verify units/kpin-nightly.service units/kpin-nightly.timer \
+		units/kpin-nightly-slurm.service &&
 	/usr/bin/kpin accel --accel tcg --json | jq -e ".accel == \"tcg\"" >/dev/null
 '
 
