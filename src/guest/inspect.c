@@ -381,14 +381,26 @@ static int inspect_pins(Guest *gu, GuestState *s) {
 
 #define MAX_MODULE (256u << 20)
 
-/* Who signed a built module: the first .ko in DKMS's module directory. */
+static bool is_module_file(const char *f) {
+        return endswith(f, ".ko") || endswith(f, ".ko.gz") || endswith(f, ".ko.xz") || endswith(f, ".ko.zst");
+}
+
+/* Who signed a built module: the first .ko in DKMS's module directory (in
+ * name order; DKMS 3.2 keeps Module.symvers beside them). */
 static void module_signature(Guest *gu, const char *dir, const ModSig *dkms_key, DkmsKernel *k) {
         _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ char *path = NULL, *data = NULL;
+        const char *ko = NULL;
         void *elf = NULL;
         size_t len, elf_len;
 
-        if (guest_list_dir(gu, dir, 100, &files) < 0 || !files || !(path = strprintf("%s/%s", dir, files[0])))
+        if (guest_list_dir(gu, dir, 100, &files) < 0 || !files)
+                return;
+        strv_sort(files);
+        STRV_FOREACH(f, files)
+                if (!ko && is_module_file(*f))
+                        ko = *f;
+        if (!ko || !(path = strprintf("%s/%s", dir, ko)))
                 return;
         if (guest_read_file_large(gu, path, MAX_MODULE, &data, &len) < 0 ||
             ko_decompress(data, len, MAX_MODULE, &elf, &elf_len) < 0)

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Secure Boot end to end on the image laid out like Debian's cloud images:
+# the canary signed with the site's key (which never stays in the image or
+# the report) loads under Secure Boot enforcing when that key is enrolled
+# as a MOK in the site's own variable store; signed with DKMS's own key it
+# is refused, and the verdict names the signature and the way out. GRUB's
+# "prohibited by secure boot policy" lines are warnings, not the verdict.
+. "$(dirname "$0")/lib.sh"
+
+PINNED=$(pinned_trixie) || exit 1
+VFW=$(fixture virt-firmware) || exit 1
+K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+before=$(checksum "$PINNED")
+
+# the site's key and certificate, and OVMF's Microsoft-keyed store with the
+# certificate enrolled as a MOK (shim's MokList)
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=kpin test site module key" \
+	-keyout site.key -out site.crt 2>/dev/null || exit 1
+PYTHONPATH=$VFW/usr/lib/python3/dist-packages /usr/bin/python3 -m virt.firmware.vars \
+	--input /usr/share/OVMF/OVMF_VARS_4M.ms.fd --output mok-vars.fd \
+	--add-mok 605dab50-e046-4300-abb6-3dd810dd8b23 site.crt >vfw.log 2>&1 || { cat vfw.log; exit 1; }
+vars_sum=$(checksum mok-vars.fd)
+# lines of the private key's body, to look for wherever they must not be
+KEYLINES=$(sed -n '5p;12p;20p' site.key)
+
+test_expect_success 'the canary signed with the site key, in a tmpfs of the appliance only' '
+	run_kpin dkms "$PINNED" --module kpin-canary --sign-key site.key --sign-cert site.crt -o signed.qcow2 \
+		--json --report signed.json &&
+	test_must_be 0 &&
+	jq -e ".modules[0] | .module == \"kpin-canary\" and .built_now and .signer == \"kpin test site module key\"" out &&
+	jq -e ".modules[0].sig_key | test(\"^[0-9A-F:]+$\")" out &&
+	test_image_unchanged "$PINNED" "$before"
+'
+
+test_expect_success 'the private key is in neither the image nor the report nor the output' '
+	test "$(echo "$KEYLINES" | wc -l)" = 3 &&
+	! grep -qaF -- "$KEYLINES" signed.qcow2 &&
+	! grep -qF -- "$KEYLINES" signed.json out err &&
+	test "$(grep -ca "BEGIN PRIVATE KEY" signed.qcow2)" = "$(grep -ca "BEGIN PRIVATE KEY" "$PINNED")"
+'
+
+test_expect_success 'inspect names the signer: the site key, not DKMS'"'"'s own' '
+	run_kpin inspect signed.qcow2 --json &&
+	jq -e "[.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\")][0] |
+		.signer == \"kpin test site module key\" and (.dkms_key | not)" out
+'
+
+test_expect_success 'Secure Boot enforcing, the site key enrolled as a MOK: shim, GRUB, 6.1 and the canary load' '
+	run_kpin boot-test signed.qcow2 --firmware uefi-secure --uefi-vars mok-vars.fd --expect-kernel 6.1 \
+		--expect-module canary --json &&
+	test_must_be 0 &&
+	jq -e ".ok and .firmware == \"uefi-secure\" and .kernel == \"$K\"" out &&
+	jq -e ".probe | index(\"secure-boot=1\") and index(\"module=canary modprobe=ok loaded=yes\")" out &&
+	jq -e ".warnings | length > 0 and all(test(\"prohibited by secure boot policy\"))" out &&
+	test_image_unchanged mok-vars.fd "$vars_sum"
+'
+
+test_expect_success 'signed with DKMS'"'"'s own key: refused, and the verdict says why and what to do, in one line' '
+	run_kpin boot-test "$PINNED" --firmware uefi-secure --expect-kernel 6.1 --expect-module canary --json &&
+	test_must_be 10 &&
+	jq -e ".ok == false and .kernel == \"$K\"" out &&
+	jq -e "[.checks[] | select(.passed | not) | .name] == [\"module canary loads\"]" out &&
+	test_one_line_error "the kernel refused module canary" "signed by '"'"'DKMS module signing key'"'"'" \
+		"enroll that key as a MOK" "--sign-key"
+'
+
+test_done
