@@ -1,13 +1,33 @@
 #!/bin/bash
 # pin --purge-old on the pinned image: 6.12, its headers, -common and kbuild
 # packages and the trixie metapackages that pull it in go; nothing else.
+# In place on a write-protected copy, as sites mark base images: refused
+# without --force; with it, the image keeps its mode, owner and ACL.
 . "$(dirname "$0")/lib.sh"
 
 PINNED=$(pinned_trixie) || exit 1
 K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
 before=$(checksum "$PINNED")
-run_kpin pin "$PINNED" --kernel 6.1 --purge-old -o purged.qcow2 --json
+cp "$PINNED" purged.qcow2 && chmod 0444 purged.qcow2 && chown 1234:5678 purged.qcow2 &&
+	setfacl -m u:65534:r purged.qcow2 || exit 1
+protected=$(checksum purged.qcow2)
+
+test_expect_success 'in place on a write-protected image (mode 0444), even as root: exit 3, untouched' '
+	run_kpin pin purged.qcow2 --kernel 6.1 --purge-old --in-place &&
+	test_must_be 3 &&
+	test_one_line_error "purged.qcow2: write-protected (mode 0444)" "--force" &&
+	test_image_unchanged purged.qcow2 "$protected" && test_no_kpin_temps .
+'
+
+run_kpin pin purged.qcow2 --kernel 6.1 --purge-old --in-place --force --json
 cp out pin.json
+
+test_expect_success '--force replaces it, and it keeps its mode, owner and ACL' '
+	test_must_be 0 &&
+	test "$(stat -c "%a %u:%g" purged.qcow2)" = "444 1234:5678" &&
+	getfacl -n purged.qcow2 | grep -qx "user:65534:r--" &&
+	test "$(checksum purged.qcow2)" != "$protected"
+'
 
 test_expect_success 'pin --purge-old: exit 0, exactly the 6.12 kernel packages purged' '
 	test_must_be 0 &&
