@@ -1,11 +1,12 @@
 #!/bin/bash
 # pin on the broken cluster image: Debian 12's 6.1 cloud kernel from the
-# offline package directory into the trixie (6.12) fixture, written to a new
-# image; the original is untouched and the result boots 6.1.
+# directory kpin fetch made into the trixie (6.12) fixture, with no network,
+# written to a new image; the original is untouched; the image read back
+# boots 6.1 by default in BIOS and UEFI alike (the boot itself: t4001).
 . "$(dirname "$0")/lib.sh"
 
 TRIXIE=$(fixture trixie) || exit 1
-PKGDIR=$(fixture pkgdir-6.1) || exit 1
+PKGDIR=$(fetched_61) || exit 1
 before=$(checksum "$TRIXIE")
 PINNED=$(pinned_trixie)
 J=$SHARED/pinned-trixie.json
@@ -42,7 +43,12 @@ test_expect_success 'the human summary says what changed' '
 	grep -q "^  apt: *  /etc/apt/preferences.d/kpin-kernel" "$O" &&
 	grep -qE "^  grub: +GRUB_DEFAULT 0 -> gnulinux-advanced-" "$O" &&
 	grep -qE "^ +boots 6\.12\..* -> 6\.1\.0-" "$O" &&
-	! grep -v "^kpin: \(warning: KVM\|pinning\|installing\)" "$SHARED/pinned-trixie.err"
+	! grep -v "^kpin: \(warning: KVM\|pinning\|installing\)" "$SHARED/pinned-trixie.err" |
+		grep -vE "^kpin: (open|pin|verify|commit): .*[0-9]+ min"
+'
+
+test_expect_success 'a step longer than a minute says what it does, once a minute, in the log' '
+	grep -E "^kpin: pin: (unpacking|setting up|building|initramfs|GRUB|triggers).*, [0-9]+ min" "$SHARED/pinned-trixie.err"
 '
 
 test_expect_success 'the original is byte-identical and no temporary is left anywhere' '
@@ -79,12 +85,8 @@ test_expect_success 'inspect: dpkg is consistent and the canary is built for 6.1
 		| .[0] == \"installed\" or .[0] == \"built\"" inspect.json
 '
 
-test_expect_success 'booted under QEMU, GRUB loads 6.1 and the kernel reaches a login prompt' '
-	boot_serial "$PINNED" serial.log "login:" 300 &&
-	K=$(jq -r .kernel "$J") &&
-	grep -aq "Loading Linux $K" serial.log &&
-	grep -aq "Linux version $K" serial.log &&
-	! grep -aq "Kernel panic" serial.log
+test_expect_success 'inspect: both boot paths are kept, the ESP still points at the grub.cfg that boots 6.1' '
+	jq -e ".boot.firmwares == [\"bios\", \"uefi\"] and .boot.esp_grub_uuid == .boot.boot_uuid" inspect.json
 '
 
 test_done

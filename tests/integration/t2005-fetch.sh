@@ -62,23 +62,23 @@ test_expect_success 'a repository signed with another key than the one named, or
 	gpg --batch --passphrase "" --quick-gen-key "kpin other key" rsa2048 sign never 2>/dev/null &&
 	gpg --export "kpin other key" >other.gpg &&
 	make_repo signed "kpin site test key" &&
-	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb [signed-by=$PWD/other.gpg] file:$PWD/signed site main" -d out &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb [signed-by=$PWD/other.gpg] file:$PWD/signed site main" -d kdir &&
 	test_must_be 7 &&
 	test_one_line_error "refusing a repository whose signature apt cannot verify" &&
 	make_repo unsigned "" &&
-	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" -d out &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" -d kdir &&
 	test_must_be 7 && test_one_line_error "refusing a repository" &&
-	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" --allow-unsigned -d out &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" --allow-unsigned -d kdir &&
 	test_must_be 7 && test_one_line_error "no Linux 6.1 kernel" &&
-	test ! -e out && test_no_kpin_temps .
+	test ! -e kdir && test_no_kpin_temps .
 '
 
 test_expect_success 'with no network: one line naming the source, no directory, nothing half made' '
 	rc=0 &&
-	unshare -n "$KPIN_BIN" fetch "$TRIXIE" --kernel 6.1 --from bookworm -d out >out.txt 2>err || rc=$? &&
+	unshare -n "$KPIN_BIN" fetch "$TRIXIE" --kernel 6.1 --from bookworm -d kdir >out.txt 2>err || rc=$? &&
 	test "$rc" = 7 &&
 	test_one_line_error "cannot reach http://deb.debian.org/debian bookworm" &&
-	test ! -e out && test -z "$(ls -A . | grep "^out\.kpin-")"
+	test ! -e kdir && test -z "$(ls -A . | grep "^kdir\.kpin-")"
 '
 
 test_expect_success 'a profile'"'"'s fetch-from: repair fetches when the directory is missing, before the pin' '
@@ -102,10 +102,10 @@ test_expect_success 'and not when the image has the kernel already: nothing to f
 '
 
 test_expect_success 'usage: --kernel, --from and -d are needed; fetch is not an option of inspect' '
-	run_kpin fetch "$TRIXIE" --from bookworm -d out && test_must_be 2 && test_one_line_error "--kernel" &&
-	run_kpin fetch "$TRIXIE" --kernel 6.1 -d out && test_must_be 2 && test_one_line_error "--from" &&
+	run_kpin fetch "$TRIXIE" --from bookworm -d kdir && test_must_be 2 && test_one_line_error "--kernel" &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 -d kdir && test_must_be 2 && test_one_line_error "--from" &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from bookworm && test_must_be 2 && test_one_line_error "-d DIR" &&
-	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "not a source!" -d out && test_must_be 2 &&
+	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "not a source!" -d kdir && test_must_be 2 &&
 	run_kpin inspect "$TRIXIE" --from bookworm && test_must_be 2
 '
 

@@ -1,12 +1,13 @@
 #!/bin/bash
 # Packer: Debian's real packer runs the template in packer/ with the file
-# source handing over the broken trixie image; its shell-local
-# post-processor runs kpin repair, which finds the artifact in the manifest
-# and repairs it in place. A failing repair fails the build.
+# source handing over an image built elsewhere (the trixie image with 6.1 in
+# it, whose profile here also purges 6.12); its shell-local post-processor
+# runs kpin repair, which finds the artifact in the manifest and repairs it
+# in place. A failing repair fails the build.
 . "$(dirname "$0")/lib.sh"
 
-TRIXIE=$(fixture trixie) || exit 1
-PKGDIR=$(fixture pkgdir-6.1) || exit 1
+TRIXIE=$(pinned_trixie) || exit 1
+PKGDIR=$(fetched_61) || exit 1
 before=$(checksum "$TRIXIE")
 mkdir profiles output
 # the boot test is t6001's; here the profile turns it off, as a site may
@@ -21,7 +22,7 @@ packer_build() {
 }
 
 rc=0
-packer_build || rc=$?
+packer_build --purge-old || rc=$?
 
 test_expect_success 'packer build succeeds with kpin as its shell-local post-processor' '
 	test "$rc" = 0 || { tail -n 30 packer.log; exit 1; } &&
@@ -42,6 +43,7 @@ test_expect_success 'the artifact now boots 6.1 with the canary built for it; th
 	test_must_be 0 &&
 	K=$(jq -r .kernel output/hpc-compute-kpin.json) &&
 	jq -e ".grub.kernel == \"$K\" and (.grub.kernel | startswith(\"6.1.0-\"))" out &&
+	jq -e "[.kernels[].release] == [\"$K\"]" out &&
 	jq -e "[.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\") | .status] == [\"installed\"]" out &&
 	test "$(checksum "$TRIXIE")" = "$before"
 '
