@@ -35,7 +35,7 @@ test_expect_success 'the night as an array job and a gather job; one task cancel
 	pid=$! &&
 	for ((i = 0; i < 100; i++)); do grep -q "array job" night.out 2>/dev/null && break; sleep 0.2; done &&
 	array=$(sed -n "s/.*array job \([0-9]*\) .*/\1/p" night.out) &&
-	test -n "$array" &&
+	test -n "$array" && echo "$array" >array &&
 	scancel "${array}_2" &&
 	{ wait $pid || rc=$?; } &&
 	cat night.out night.err &&
@@ -43,6 +43,7 @@ test_expect_success 'the night as an array job and a gather job; one task cancel
 '
 
 test_expect_success 'the summary: one repaired (unchanged), one failed with its step, one killed by Slurm' '
+	cat night.out night.err >&2 &&
 	grep -qE "^a-compute +unchanged +6\.1\.0-[0-9]+-cloud-amd64 " night.out &&
 	grep -qE "^b-controller +FAILED\(7\) +- +[0-9]+s +pin: kpin: .*no Linux 5\.10 kernel" night.out &&
 	grep -qE "^c-login +FAILED\(1\) .*slurm: task [0-9]+_2 CANCELLED" night.out &&
@@ -62,6 +63,7 @@ test_expect_success 'the night'"'"'s JUnit: a pass, a failure in the pin step, a
 '
 
 test_expect_success 'each task ran in Slurm with its own log; the images are as they were' '
+	array=$(cat array) &&
 	test -s "reports/slurm-${array}_0.out" &&
 	test -s reports/a-compute.json && test -s reports/b-controller.json && test ! -e reports/c-login.json &&
 	test "$(checksum a-compute.qcow2; checksum b-controller.qcow2)" = "$sums"
