@@ -194,15 +194,18 @@ test_no_kpin_temps() {
 # golden_json FILE: the report with what changes from run to run replaced
 # (times and sizes, kernel and package versions, UUIDs, paths, tokens),
 # keys sorted: compared with tests/integration/golden/NAME.json. Numbers
-# that must not change (versions, exit codes, settings) are kept.
+# that must not change (versions, exit codes, settings) are kept; key ids
+# (a key made in the guest) and the accelerator (KVM on a user's host, TCG
+# here) are not the report's to keep.
 golden_json() {
-	jq -S --arg trash "$TRASH" --arg shared "$SHARED" --arg cache "$(dirname "$(fixture canary-deb)")" '
-	def norm: gsub($trash; "TRASH") | gsub($shared; "SHARED") | gsub($cache; "CACHE")
+	jq -S --arg root "$ROOT" --arg trash "$TRASH" --arg shared "$SHARED" --arg cache "$(dirname "$(fixture canary-deb)")" '
+	def norm: gsub($trash; "TRASH") | gsub($shared; "SHARED") | gsub($cache; "CACHE") | gsub($root; "ROOT")
 		| gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "UUID")
 		| gsub("6\\.1\\.0-[0-9]+"; "6.1.0-N") | gsub("6\\.1\\.[0-9]+-[0-9]+"; "6.1.N-N")
 		| gsub("6\\.12\\.[0-9]+\\+deb13"; "6.12.N+deb13") | gsub("6\\.12\\.[0-9]+-[0-9]+"; "6.12.N-N")
 		| gsub("(?<f>trixie|bookworm)-[0-9a-f]{16}"; "\(.f)-HASH")
-		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-") | sub("^(?<m>1[23])\\.[0-9]+$"; "\(.m).N");
+		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-") | sub("^(?<m>1[23])\\.[0-9]+$"; "\(.m).N")
+		| sub("^([0-9A-F]{2}:){19}[0-9A-F]{2}$"; "KEYID") | sub("^(kvm|tcg)$"; "ACCEL");
 	reduce paths(type == "number") as $p (.;
 		if ($p[-1] | IN("major", "exit_code", "timeout_s", "memory_mb")) then . else setpath($p; 0) end)
 	| walk(if type == "string" then norm else . end)
