@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +21,9 @@
 
 #define TEMP_PREFIX ".kpin-"
 
-/* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone. */
-static void remove_stale_temps(const char *dir, const char *name) {
+/* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone; with numbered,
+ * ".kpin-PID-NAMEN.*" (the scratch overlays in $TMPDIR). */
+static void remove_stale_temps(const char *dir, const char *name, bool numbered) {
         DIR *d = opendir(dir);
         struct dirent *de;
 
@@ -33,9 +35,18 @@ static void remove_stale_temps(const char *dir, const char *name) {
 
                 if (!startswith(de->d_name, TEMP_PREFIX))
                         continue;
+                const char *after;
+
                 pid = strtol(de->d_name + strlen(TEMP_PREFIX), &end, 10);
-                if (end == de->d_name + strlen(TEMP_PREFIX) || *end != '-' || !startswith(end + 1, name) ||
-                    end[1 + strlen(name)] != '.')
+                if (end == de->d_name + strlen(TEMP_PREFIX) || *end != '-' || !startswith(end + 1, name))
+                        continue;
+                after = end + 1 + strlen(name);
+                if (numbered) {
+                        if (!isdigit((unsigned char) *after))
+                                continue;
+                        after += strspn(after, "0123456789");
+                }
+                if (*after != '.')
                         continue;
                 if (pid > 0 && (kill((pid_t) pid, 0) == 0 || errno != ESRCH))
                         continue; /* another kpin is working on it */
@@ -80,6 +91,12 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
         t->image = realpath(image, NULL);
         if (!t->image)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
+        /* what a killed run's boot test or matrix left in $TMPDIR */
+        static bool tmpdir_swept;
+        if (!tmpdir_swept) {
+                remove_stale_temps(host_tmpdir(), "scratch", true);
+                tmpdir_swept = true;
+        }
         if (!out && !in_place) {
                 /* scratch: a throw-away overlay in $TMPDIR, never committed */
                 static unsigned n_scratch;
@@ -107,7 +124,7 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                 if (access(dir, W_OK) < 0)
                         return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot write to %s: %m", t->target, dir);
 
-                remove_stale_temps(dir, name);
+                remove_stale_temps(dir, name, false);
                 t->overlay = strprintf("%s/" TEMP_PREFIX "%d-%s.overlay.qcow2", dir, (int) getpid(), name);
                 t->tmp_out = strprintf("%s/" TEMP_PREFIX "%d-%s.out.tmp", dir, (int) getpid(), name);
                 if (!t->overlay || !t->tmp_out)
