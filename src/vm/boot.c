@@ -81,8 +81,10 @@ static void on_event(void *userdata, ConsoleEventType type, const char *arg) {
                 char buf[200];
 
                 if (type < _CONSOLE_EVENT_MAX && what[type]) {
-                        snprintf(buf, sizeof(buf), "%s: %s %s", firmware_label(run->o->firmware), what[type],
-                                 type == CONSOLE_GRUB_LOADING || type == CONSOLE_KERNEL ? arg : "");
+                        bool with_arg = type == CONSOLE_GRUB_LOADING || type == CONSOLE_KERNEL;
+
+                        snprintf(buf, sizeof(buf), "%s: %s%s%s", firmware_label(run->o->firmware), what[type],
+                                 with_arg ? " " : "", with_arg ? arg : "");
                         progress_update(buf);
                 }
         }
