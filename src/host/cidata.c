@@ -27,6 +27,7 @@ Cidata *cidata_free(Cidata *c) {
                 rmdir(c->dir);
         }
         sigguard_forget(c->guard);
+        sigguard_forget(c->guard_dir);
         free(c->dir);
         free(c->path);
         free(c);
@@ -59,7 +60,7 @@ int cidata_make(const char *instance_id, Cidata **ret) {
 
         if (!c)
                 return -ENOMEM;
-        c->guard = -1;
+        c->guard = c->guard_dir = -1;
         c->dir = strprintf("%s/kpin-seed-XXXXXX", host_tmpdir());
         if (!c->dir)
                 return -ENOMEM;
@@ -74,6 +75,7 @@ int cidata_make(const char *instance_id, Cidata **ret) {
         if (!c->path || !md || !ud || !meta)
                 return -ENOMEM;
         c->guard = sigguard_add_file(c->path);
+        c->guard_dir = sigguard_add_file(c->dir);
         if ((r = write_text(md, meta)) < 0 || (r = write_text(ud, "#cloud-config\n")) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot write the cloud-init seed: %m");
         {
@@ -83,6 +85,9 @@ int cidata_make(const char *instance_id, Cidata **ret) {
                 if ((r = run(mkfs)) < 0 || (r = run(copy)) < 0)
                         return r;
         }
+        /* only seed.img stays: what a signal removes is the image and the directory */
+        (void) unlink(md);
+        (void) unlink(ud);
         *ret = TAKE_PTR(c);
         return 0;
 }

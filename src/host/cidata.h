@@ -8,7 +8,8 @@
 typedef struct Cidata {
         char *dir;
         char *path;        /* the raw disk */
-        int guard;
+        int guard;     /* seed.img, then its directory */
+        int guard_dir;
 } Cidata;
 
 int cidata_make(const char *instance_id, Cidata **ret);

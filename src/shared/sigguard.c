@@ -18,9 +18,10 @@ static char guard_run[5][PATH_MAX]; /* a VM's run directory: files, then the dir
 static void on_fatal_signal(int sig) {
         if (guard_pid > 0)
                 kill(guard_pid, SIGKILL);
+        /* in the order they were taken: a directory after the files in it */
         for (size_t i = 0; i < ELEMENTSOF(guard_files); i++)
-                if (guard_files[i][0])
-                        unlink(guard_files[i]);
+                if (guard_files[i][0] && unlink(guard_files[i]) < 0 && errno == EISDIR)
+                        (void) rmdir(guard_files[i]);
         for (size_t i = 0; i < ELEMENTSOF(guard_run); i++)
                 if (guard_run[i][0])
                         (void) (i + 1 < ELEMENTSOF(guard_run) ? unlink(guard_run[i]) : rmdir(guard_run[i]));

@@ -9,7 +9,8 @@
  * directory. The handler only unlinks, kills and re-raises, from fixed
  * buffers (async-signal-safe). */
 
-/* Takes a slot for a temporary file; -EMFILE when all are taken. */
+/* Takes a slot for a temporary file, or for a directory that is empty once
+ * the files taken before it are gone; -EMFILE when all are taken. */
 int sigguard_add_file(const char *path);
 /* Forgets a slot (the file was renamed into place or removed); safe on -1. */
 void sigguard_forget(int slot);
