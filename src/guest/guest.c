@@ -410,7 +410,15 @@ int guest_close(Guest *gu) {
                 return 0;
         if (gu->g) {
                 if (!gu->readonly) {
-                        if (guestfs_umount_all(gu->g) < 0 || guestfs_shutdown(gu->g) < 0)
+                        /* a process a guest command left behind can hold
+                         * /sysroot/dev for a moment after the command ends */
+                        int u = -1;
+
+                        for (int i = 0; i < 5 && (u = guestfs_umount_all(gu->g)) < 0; i++) {
+                                log_debug("umount_all: %s; again in 1 s", last_error(gu->g));
+                                sleep(1);
+                        }
+                        if (u < 0 || guestfs_shutdown(gu->g) < 0)
                                 r = log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: closing the image failed: %s",
                                              gu->image, last_error(gu->g));
                 }
