@@ -1,16 +1,15 @@
 #!/bin/bash
-# repair killed (SIGKILL, KPIN_FAULT_STEP) as a step begins, inside the pin
-# step's package install and during the boot test's VM, on both fixtures:
+# repair killed (SIGKILL, KPIN_FAULT_STEP) as a step begins and during the
+# boot test's VM, on both fixtures:
 # the original stays byte-identical, no result appears, no appliance or VM
 # outlives kpin, and the next run into the same place cleans up after the
 # dead ones and succeeds. One kill per kind of state: before the appliance
-# (open), with the appliance and a dirty overlay (pin+45), with the VM
-# running on a scratch overlay in $TMPDIR (boot-test+5), and with the result
-# being written (commit).
+# (open), with the VM running on a scratch overlay in $TMPDIR (boot-test+5),
+# and with the result being written (commit); inside the package install
+# (the appliance up, the overlay dirty) is t2009's.
 . "$(dirname "$0")/lib.sh"
 
 REPAIRED=$(repaired_trixie) || exit 1
-TRIXIE=$(fixture trixie) || exit 1
 BOOKWORM=$(fixture bookworm) || exit 1
 PKGDIR=$(fixture pkgdir-6.1) || exit 1
 mkdir tmp res
@@ -20,14 +19,16 @@ cp "$BOOKWORM" bookworm.qcow2 && chmod u+w bookworm.qcow2
 
 # killed_at IMAGE OUT STEP [ARGS]: a repair of IMAGE (-o OUT, or --in-place
 # if OUT is IMAGE) killed at STEP: IMAGE is byte-identical, OUT did not
-# appear, and the dead run's appliance is gone
+# appear, and the dead run's appliance is gone. Both images have a 6.1
+# kernel with headers already: the pin installs nothing and the kill comes
+# soon.
 killed_at() {
 	local img=$1 out=$2 step=$3 sum rc=0 o
 	shift 3
 	sum=$(checksum "$img")
 	[ "$out" = "$img" ] && o=(--in-place) || o=(-o "$out")
-	KPIN_FAULT_STEP=$step "$KPIN_BIN" repair "$img" --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" \
-		"${o[@]}" "$@" >fault.out 2>fault.err || rc=$?
+	KPIN_FAULT_STEP=$step "$KPIN_BIN" repair "$img" --profile "$ROOT/images/demo.conf" "${o[@]}" "$@" \
+		>fault.out 2>fault.err || rc=$?
 	test "$rc" = 137 || { echo "kpin exited $rc, not by SIGKILL:"; cat fault.err; return 1; }
 	grep -q "KPIN_FAULT_STEP=$step: killing kpin" fault.err &&
 	test "$(checksum "$img")" = "$sum" &&
@@ -41,16 +42,6 @@ for step in open commit; do
 		killed_at repaired.qcow2 res/r.qcow2 $step --no-boot-test
 	"
 done
-
-test_expect_success 'trixie, killed 45 s into the pin step (installing packages): no result, original identical' '
-	sum=$(checksum "$TRIXIE") && rc=0 &&
-	KPIN_FAULT_STEP=pin+45 "$KPIN_BIN" -v repair "$TRIXIE" --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" \
-		-o res/r.qcow2 >fault.out 2>fault.err || rc=$? &&
-	test "$rc" = 137 &&
-	grep -q "installing 9 packages" fault.err &&
-	test ! -e res/r.qcow2 &&
-	test "$(checksum "$TRIXIE")" = "$sum"
-'
 
 test_expect_success 'bookworm in place, killed 5 s into the boot test: the VM dies with kpin, byte-identical' '
 	killed_at bookworm.qcow2 bookworm.qcow2 boot-test+5 --serial-log serial.log &&
