@@ -265,11 +265,16 @@ void guest_on_line(Guest *gu, void (*cb)(void *userdata, const char *line), void
 /* Runs "$@" with its output on the console, and beside it a watcher that
  * says every 10 s how many objects DKMS builds have compiled since it
  * began (make.log files are rewritten by each build). Only the argv and
- * KPIN_LABEL, set by kpin, reach it. */
+ * KPIN_LABEL, set by kpin, reach it. The watcher takes its sleep with it
+ * when it ends: an orphaned sleep holding /dev/console kept /sysroot/dev
+ * busy when the image was closed. */
 static const char stream_script[] =
         "[ -z \"$KPIN_LABEL\" ] || echo \"$KPIN_LABEL\" >/dev/console\n"
         "t0=$(date +%s)\n"
-        "( while sleep 10; do\n"
+        "( trap 'kill $s 2>/dev/null; exit 0' TERM\n"
+        "while :; do\n"
+        "\tsleep 10 & s=$!\n"
+        "\twait $s\n"
         "\tn=$(find /var/lib/dkms -name make.log -newermt \"@$t0\" -exec cat {} + 2>/dev/null | grep -c 'CC \\[M\\]')\n"
         "\techo \"kpin-progress ${n:-0}\"\n"
         "done ) >/dev/console 2>&1 </dev/null &\n"
@@ -277,6 +282,7 @@ static const char stream_script[] =
         "\"$@\" >/dev/console 2>&1 </dev/null\n"
         "r=$?\n"
         "kill $w 2>/dev/null\n"
+        "wait $w 2>/dev/null\n"
         "exit $r\n";
 
 int guest_run_stream(Guest *gu, char * const *argv, const char *label, char **ret_tail) {
