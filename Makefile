@@ -98,7 +98,7 @@ check-unit: $(UNIT_ASAN) $(UNIT_PLAIN)
 check-integration: $(B)/kpin $(B)/asan/kpin
 	tests/run integration
 
-# Each fuzz target for FUZZ_RUNS inputs (default 50000, seed FUZZ_SEED) from its corpus.
+# Each fuzz target for FUZZ_RUNS inputs (default 20000, seed FUZZ_SEED) from its corpus.
 check-fuzz: $(FUZZ_BIN)
 	tests/run fuzz
 
