@@ -64,7 +64,7 @@ test_expect_success 'fetch by the full release needs no flavour; the image'"'"'s
 	test ! -e kdir3
 '
 
-test_expect_success 'repair with the fetched directory: pinned, held, GRUB boots it, the canary built for it' '
+test_expect_success LONG 'repair with the fetched directory: pinned, held, GRUB boots it, the canary built for it' '
 	run_kpin repair "$TRIXIE" --kernel 6.1 --flavour site --packages kdir --no-boot-test -o site.qcow2 \
 		--report r.json &&
 	test_must_be 0 &&

@@ -48,7 +48,7 @@ test_expect_success 'the artifact now boots 6.1 with the canary built for it; th
 	test "$(checksum "$TRIXIE")" = "$before"
 '
 
-test_expect_success 'a repair that fails fails the packer build, with kpin'"'"'s one-line error' '
+test_expect_success LONG 'a repair that fails fails the packer build, with kpin'"'"'s one-line error' '
 	rm -rf output && mkdir output && rc=0 &&
 	packer_build --kernel 9.9 || rc=$? &&
 	test "$rc" != 0 &&
