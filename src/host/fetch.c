@@ -134,14 +134,21 @@ static int apt_run(const Apt *a, const char *tool, char * const *args, char **re
         return spawn_run(argv, APT_OUTPUT_MAX, ret_output);
 }
 
-/* apt-get update's complaints, as one line naming the source: a source it
- * could not reach ("Err:3 URI SUITE InRelease" then the reason), or one
- * whose signature it refused. */
 static bool signature_complaint(const char *s) {
         return strstr(s, "is not signed") || strstr(s, "NO_PUBKEY") || strstr(s, "signatures were invalid") ||
                strstr(s, "BADSIG") || strstr(s, "GPG error") || strstr(s, "couldn't be verified");
 }
 
+static int refuse_signature(const char *what) {
+        return log_fail(KPIN_EXIT_PACKAGES, -EPERM,
+                        "kpin fetch: refusing a repository whose signature apt cannot verify: %s "
+                        "(give its key with signed-by=, or --allow-unsigned)",
+                        what);
+}
+
+/* apt-get update's complaints, as one line naming the source: a source it
+ * could not reach ("Err:3 URI SUITE InRelease" then the reason), or one
+ * whose signature it refused. */
 static int update_failure(const char *out, bool allow_unsigned) {
         for (const char *l = out; l && *l; l = strchrnul(l, '\n'), l += *l == '\n') {
                 size_t n = strcspn(l, "\n");
@@ -155,21 +162,18 @@ static int update_failure(const char *out, bool allow_unsigned) {
                         why = strndup(next, strcspn(next, "\n"));
                         /* apt reports a refused signature as an Err: too */
                         if (why && signature_complaint(why)) {
+                                _cleanup_free_ char *what = NULL;
+
                                 if (allow_unsigned)
                                         continue;
-                                return log_fail(KPIN_EXIT_PACKAGES, -EPERM,
-                                                "kpin fetch: refusing a repository whose signature apt cannot verify: "
-                                                "%s: %s (give its key with signed-by=, or --allow-unsigned)",
-                                                sp ? sp + 1 : line, why + strspn(why, " "));
+                                what = strprintf("%s: %s", sp ? sp + 1 : line, why + strspn(why, " "));
+                                return what ? refuse_signature(what) : -ENOMEM;
                         }
                         return log_fail(KPIN_EXIT_PACKAGES, -EHOSTUNREACH, "kpin fetch: cannot reach %s: %s",
                                         sp ? sp + 1 : line, why ? why + strspn(why, " ") : "?");
                 }
                 if (!allow_unsigned && signature_complaint(line))
-                        return log_fail(KPIN_EXIT_PACKAGES, -EPERM,
-                                        "kpin fetch: refusing a repository whose signature apt cannot verify: %s "
-                                        "(give its key with signed-by=, or --allow-unsigned)",
-                                        line + strspn(line, "WE: "));
+                        return refuse_signature(line + strspn(line, "WE: "));
         }
         return 0;
 }
