@@ -33,43 +33,67 @@ B := build
 
 all: $(B)/kpin
 
-$(B)/kpin: $(TOOL_SRC) $(HEADERS) Makefile
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_SRC) -Wl,--as-needed $(PKG_LIBS) $(LDFLAGS)
+# Every source is compiled once per flavour (plain: the tool and valgrind's
+# unit tests; asan: ASan/UBSan; fuzz: clang's libFuzzer instrumentation);
+# the tool, the unit tests and the fuzz targets link those objects.
+OBJ_PLAIN = $(1:%.c=$(B)/obj-plain/%.o)
+OBJ_ASAN = $(1:%.c=$(B)/obj-asan/%.o)
+OBJ_FUZZ = $(1:%.c=$(B)/obj-fuzz/%.o)
+FUZZ_CC ?= clang-14
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc $(WARNINGS) -g -O1 -fno-sanitize-recover=undefined
 
-$(B)/asan/kpin: $(TOOL_SRC) $(HEADERS) Makefile
+$(B)/obj-plain/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -o $@ $(TOOL_SRC) -Wl,--as-needed $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj-asan/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -c -o $@ $<
+
+$(B)/obj-fuzz/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(B)/kpin: $(call OBJ_PLAIN,$(TOOL_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -Wl,--as-needed $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/asan/kpin: $(call OBJ_ASAN,$(TOOL_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(SANITIZE) -o $@ $^ -Wl,--as-needed $(PKG_LIBS) $(LDFLAGS)
 
 # Unit tests: one binary per test file, built with ASan/UBSan and plain (for valgrind).
-$(B)/asan/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) tests/unit/unit.h Makefile
+$(B)/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(call OBJ_ASAN,$(CORE_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(CORE_SRC) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(call OBJ_ASAN,$(CORE_SRC)) $(CORE_LIBS) \
+		$(shell pkg-config --libs cmocka)
 
-$(B)/plain/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) tests/unit/unit.h Makefile
+$(B)/plain/unit/%: tests/unit/%.c tests/unit/unit.h $(call OBJ_PLAIN,$(CORE_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_SRC) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(call OBJ_PLAIN,$(CORE_SRC)) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz targets (libFuzzer, clang): the pure parsers on untrusted bytes.
-FUZZ_CC ?= clang-14
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(B)/fuzz/%)
-$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(CORE_SRC) $(HEADERS) Makefile
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(call OBJ_FUZZ,$(CORE_SRC))
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/fuzz $(WARNINGS) $(PKG_CFLAGS) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/fuzz $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(call OBJ_FUZZ,$(CORE_SRC)) $(CORE_LIBS)
+
+# objects stay when only the binaries that link them are asked for
+.SECONDARY: $(call OBJ_PLAIN,$(TOOL_SRC)) $(call OBJ_ASAN,$(TOOL_SRC)) $(call OBJ_FUZZ,$(CORE_SRC))
 
 UNIT_ASAN := $(UNIT_NAMES:%=$(B)/asan/unit/%)
 UNIT_PLAIN := $(UNIT_NAMES:%=$(B)/plain/unit/%)
 
 # `make check` works on a fresh Debian 12 machine: it installs what it needs first.
-# On a fresh machine the fixtures are built meanwhile, on the core the
-# (serial) compiler and the fuzzers leave idle; the scripts that need one
-# wait on its lock. With a warm cache this only prints their paths.
+# On a fresh machine the fixtures are built meanwhile; the scripts that
+# need one wait on its lock. With a warm cache this only prints their
+# paths, and the compilers get every core.
 check: deps
 	@{ for f in trixie canary-deb bookworm pkgdir-6.1 virt-firmware site-kernel-6.1; do \
 		tests/fixtures/fixture $$f || exit 1; done 2>&1 | sed -u 's/^/fixtures: /'; } & \
-	$(MAKE) check-all; rc=$$?; wait; exit $$rc
+	$(MAKE) -j$$(nproc) check-all; rc=$$?; wait; exit $$rc
 
 check-all: $(B)/kpin $(B)/asan/kpin $(UNIT_ASAN) $(UNIT_PLAIN) $(FUZZ_BIN)
 	tests/run all
