@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PINNED=$(pinned_trixie) || exit 1
-K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+K=$(jq -r .kernel "$SHARED/repaired-trixie.json")
 cp --reflink=auto "$PINNED" work.qcow2 && chmod u+w work.qcow2
 before=$(checksum work.qcow2)
 mtime=$(stat -c %Y.%i work.qcow2)

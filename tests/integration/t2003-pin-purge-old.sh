@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PINNED=$(pinned_trixie) || exit 1
-K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+K=$(jq -r .kernel "$SHARED/repaired-trixie.json")
 before=$(checksum "$PINNED")
 cp "$PINNED" purged.qcow2 && chmod 0444 purged.qcow2 && chown 1234:5678 purged.qcow2 &&
 	setfacl -m u:65534:r purged.qcow2 || exit 1

@@ -34,8 +34,8 @@ test_expect_success 'fetch resolves what the fixture recipe resolves in a trixie
 '
 
 test_expect_success 'pin with the fetched directory succeeds with no network at all' '
-	jq -e ".ok and .changed and .kernel == \"$(jq -r .kernel "$SHARED/fetched-6.1.json")\"" "$SHARED/pinned-trixie.json" &&
-	grep -q "^unshare -n " "$SHARED/pinned-trixie.cmd"
+	jq -e ".ok and .pin.changed and .kernel == \"$(jq -r .kernel "$SHARED/fetched-6.1.json")\"" "$SHARED/repaired-trixie.json" &&
+	grep -q "^unshare -n " "$SHARED/repaired-trixie.cmd"
 '
 
 test_expect_success 'the image was only read' '

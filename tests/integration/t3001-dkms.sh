@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PINNED=$(pinned_trixie) || exit 1
-K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+K=$(jq -r .kernel "$SHARED/repaired-trixie.json")
 before=$(checksum "$PINNED")
 
 # canary_variant DIR PACKAGE MODULE [BUILD_MK]: the canary's source renamed,

@@ -8,7 +8,7 @@
 PINNED=$(pinned_trixie) || exit 1
 REPAIRED=$(repaired_trixie) || exit 1
 K61=$(fetched_61) || exit 1
-K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+K=$(jq -r .kernel "$SHARED/repaired-trixie.json")
 C=$TRASH/cache
 before=$(checksum "$PINNED")
 

@@ -8,7 +8,7 @@
 BOOKWORM=$(fixture bookworm) || exit 1
 TRIXIE=$(fixture trixie) || exit 1
 PINNED=$(pinned_trixie) || exit 1
-K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+K=$(jq -r .kernel "$SHARED/repaired-trixie.json")
 mkdir tmp
 export TMPDIR=$TRASH/tmp # the overlays and sockets of these runs
 

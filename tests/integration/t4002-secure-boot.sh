@@ -9,7 +9,7 @@
 
 PINNED=$(pinned_trixie) || exit 1
 VFW=$(fixture virt-firmware) || exit 1
-K=$(jq -r .kernel "$SHARED/pinned-trixie.json")
+K=$(jq -r .kernel "$SHARED/repaired-trixie.json")
 before=$(checksum "$PINNED")
 
 # the site's key and certificate, and OVMF's Microsoft-keyed store with the
