@@ -80,16 +80,16 @@ slurm_down() {
 	local p i up
 	[ -n "${SLURM_DIR:-}" ] || return 0
 	# the jobs first: a killed slurmd leaves its jobs running
-	[ -e "$SLURM_DIR/slurmctld.pid" ] && timeout 20 scancel --quiet --user root 2>/dev/null
+	[ -e "$SLURM_DIR/slurmctld.pid" ] && timeout 20 scancel --quiet --user root 2>/dev/null || :
 	rm -f "$SLURM_DIR/slurmctld.pid"
-	for p in $SLURM_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $SLURM_PIDS; do kill "$p" 2>/dev/null || :; done
 	for ((i = 0; i < 50; i++)); do
 		up=
 		for p in $SLURM_PIDS; do slurm_alive "$p" && up=1; done
 		[ -n "$up" ] || break
 		sleep 0.1
 	done
-	for p in $SLURM_PIDS; do slurm_alive "$p" && kill -9 "$p" 2>/dev/null; done
+	for p in $SLURM_PIDS; do slurm_alive "$p" && kill -9 "$p" 2>/dev/null || :; done
 	rm -rf "$SLURM_MUNGE"
 	return 0
 }
