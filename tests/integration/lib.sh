@@ -157,6 +157,21 @@ pinned_trixie() {
 	repaired_trixie
 }
 
+# make_apt_repo DIR KEY DEB...: an apt repository of the DEBs in DIR
+# ("deb file:DIR site main", or served over HTTP), its InRelease signed
+# with gpg key KEY in $GNUPGHOME; KEY empty: not signed.
+make_apt_repo() {
+	local dir=$1 key=$2
+	shift 2
+	mkdir -p "$dir/pool/main" "$dir/dists/site/main/binary-amd64" &&
+	cp "$@" "$dir/pool/main/" &&
+	(cd "$dir" && dpkg-scanpackages --multiversion pool >dists/site/main/binary-amd64/Packages 2>/dev/null) &&
+	apt-ftparchive -o APT::FTPArchive::Release::Suite=site -o APT::FTPArchive::Release::Codename=site \
+		-o APT::FTPArchive::Release::Architectures=amd64 release "$dir/dists/site" >"$dir/Release" &&
+	mv "$dir/Release" "$dir/dists/site/Release" &&
+	{ [ -z "$key" ] || gpg --batch --yes -u "$key" --clearsign -o "$dir/dists/site/InRelease" "$dir/dists/site/Release"; }
+}
+
 # guestfish for the tests' own image surgery: under TCG where kpin's probe
 # finds KVM unusable, as kpin itself would run.
 guestfish() {

@@ -42,30 +42,20 @@ test_expect_success 'the image was only read' '
 	test_image_unchanged "$TRIXIE" "$before"
 '
 
-# a signed repository of our own: one package, signed with KEY
-make_repo() {
-	local dir=$1 key=$2
-	mkdir -p "$dir/pool" pkg/DEBIAN &&
-	printf "Package: kpin-test-data\nVersion: 1.0\nArchitecture: all\nMaintainer: kpin tests <kpin@localhost>\nDescription: test\n" \
-		>pkg/DEBIAN/control &&
-	dpkg-deb --root-owner-group --build pkg "$dir/pool/kpin-test-data_1.0_all.deb" >/dev/null &&
-	mkdir -p "$dir/dists/site/main/binary-amd64" &&
-	(cd "$dir" && dpkg-scanpackages --multiversion pool >dists/site/main/binary-amd64/Packages 2>/dev/null) &&
-	apt-ftparchive -o APT::FTPArchive::Release::Suite=site -o APT::FTPArchive::Release::Codename=site \
-		release "$dir/dists/site" >"$dir/dists/site/Release" &&
-	{ [ -z "$key" ] || gpg --batch --yes -u "$key" --clearsign -o "$dir/dists/site/InRelease" "$dir/dists/site/Release"; }
-}
-
 test_expect_success 'a repository signed with another key than the one named, or not signed: refused' '
 	export GNUPGHOME=$TRASH/gnupg && mkdir -m 0700 "$GNUPGHOME" &&
 	gpg --batch --passphrase "" --quick-gen-key "kpin site test key" rsa2048 sign never 2>/dev/null &&
 	gpg --batch --passphrase "" --quick-gen-key "kpin other key" rsa2048 sign never 2>/dev/null &&
 	gpg --export "kpin other key" >other.gpg &&
-	make_repo signed "kpin site test key" &&
+	mkdir -p pkg/DEBIAN &&
+	printf "Package: kpin-test-data\nVersion: 1.0\nArchitecture: all\nMaintainer: kpin tests <kpin@localhost>\nDescription: test\n" \
+		>pkg/DEBIAN/control &&
+	dpkg-deb --root-owner-group --build pkg kpin-test-data_1.0_all.deb >/dev/null &&
+	make_apt_repo signed "kpin site test key" kpin-test-data_1.0_all.deb &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb [signed-by=$PWD/other.gpg] file:$PWD/signed site main" -d kdir &&
 	test_must_be 7 &&
 	test_one_line_error "refusing a repository whose signature apt cannot verify" &&
-	make_repo unsigned "" &&
+	make_apt_repo unsigned "" kpin-test-data_1.0_all.deb &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" -d kdir &&
 	test_must_be 7 && test_one_line_error "refusing a repository" &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" --allow-unsigned -d kdir &&

@@ -29,13 +29,7 @@ test_expect_success 'the site repository: bindeb-pkg names, signed with the site
 	test -e "$SITEK/$(ls "$SITEK" | grep "^linux-headers-${REL}_")" &&
 	gpg --batch --passphrase "" --quick-gen-key "kpin site repository" rsa2048 sign never 2>/dev/null &&
 	gpg --export "kpin site repository" >site.gpg &&
-	mkdir -p repo/pool/main repo/dists/site/main/binary-amd64 &&
-	cp "$SITEK"/*.deb repo/pool/main/ &&
-	(cd repo && dpkg-scanpackages --multiversion pool >dists/site/main/binary-amd64/Packages 2>/dev/null) &&
-	apt-ftparchive -o APT::FTPArchive::Release::Suite=site -o APT::FTPArchive::Release::Codename=site \
-		-o APT::FTPArchive::Release::Architectures=amd64 release repo/dists/site >Release &&
-	mv Release repo/dists/site/Release &&
-	gpg --batch --yes -u "kpin site repository" --clearsign -o repo/dists/site/InRelease repo/dists/site/Release &&
+	make_apt_repo repo "kpin site repository" "$SITEK"/*.deb &&
 	for ((i = 0; i < 50; i++)); do curl -sf "http://127.0.0.1:$port/dists/site/InRelease" >/dev/null && break; sleep 0.2; done &&
 	curl -sf "http://127.0.0.1:$port/dists/site/InRelease" | grep -q "BEGIN PGP SIGNED MESSAGE"
 '
