@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aptsources.h"
 #include "dkmsstatus.h"
 #include "plan.h"
 #include "probe.h"
@@ -40,6 +41,23 @@ static int refuse(char **ret_error, PlanVerb v, const char *fmt, ...) {
         *ret_error = why ? strprintf("%s: %s", plan_verb_to_string(v), why) : NULL;
         free(why);
         return *ret_error ? -EINVAL : -ENOMEM;
+}
+
+/* Each fetch source is a Debian suite name or a one-line apt entry: said
+ * now, not after the image is open. */
+static int plan_fetch_from(char * const *from, const char *what, PlanVerb verb, char **ret_error) {
+        STRV_FOREACH(f, from) {
+                AptSource s = {};
+                int r = apt_source_from_arg(*f, "http://mirror", "http://mirror-security", NULL, &s);
+
+                apt_source_done(&s);
+                if (r == -EINVAL)
+                        return refuse(ret_error, verb, "%s %s: not a Debian suite name or a \"deb URI SUITE COMPONENT\" line",
+                                      what, *f);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 /* The command line's value if it gave one, else the profile's. */
@@ -157,6 +175,9 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 pl.mirror = o->mirror;
                 pl.allow_unsigned = o->allow_unsigned;
                 pl.packages = o->dest;
+                r = plan_fetch_from(pl.fetch_from, "--from", verb, ret_error);
+                if (r < 0)
+                        return r;
                 break;
 
         case PLAN_BOOT_TEST:
@@ -205,6 +226,9 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 if (pl.fetch && !pl.packages)
                         return refuse(ret_error, verb, "fetching (--from, [kernel] fetch-from) needs the directory to fetch into: "
                                                        "--packages DIR or [kernel] packages");
+                r = plan_fetch_from(pl.fetch_from, o->from ? "--from" : "[kernel] fetch-from", verb, ret_error);
+                if (r < 0)
+                        return r;
                 r = plan_output(o, &pl, ret_error);
                 if (r < 0)
                         return r;

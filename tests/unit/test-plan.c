@@ -72,6 +72,7 @@ static void test_defaults(void **state) {
 /* Every range and conflict is refused before anything starts. */
 static void test_refused(void **state) {
         char *bad_module[] = { "beegfs;rm", NULL }, *bad_expect[] = { "can ary", NULL }, *two[] = { "a", "b", NULL };
+        char *bad_from[] = { "bookworm", "not a source!", NULL };
         const struct {
                 PlanVerb verb;
                 Options o;
@@ -109,6 +110,11 @@ static void test_refused(void **state) {
                   "boot-test: --expect-module can ary: not a module name" },
                 { PLAN_BOOT_TEST, { .used = OPT_UEFI_VARS | OPT_FIRMWARE, .uefi_vars = "v.fd", .firmware = 1u << FIRMWARE_BIOS },
                   "boot-test: --uefi-vars goes with a UEFI --firmware" },
+                { PLAN_FETCH, { .used = OPT_KERNEL, .kernel = "6.1", .from = bad_from, .dest = "k" },
+                  "fetch: --from not a source!: not a Debian suite name or a \"deb URI SUITE COMPONENT\" line" },
+                { PLAN_REPAIR, { .used = OPT_KERNEL | OPT_OUTPUT | OPT_PACKAGES, .kernel = "6.1", .output = "o",
+                                 .packages = "/d", .from = bad_from },
+                  "repair: --from not a source!: not a Debian suite name or a \"deb URI SUITE COMPONENT\" line" },
         };
         Plan pl;
 
