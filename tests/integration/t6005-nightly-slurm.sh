@@ -33,7 +33,7 @@ test_expect_success 'the night as an array job and a gather job; one task cancel
 	{ "$NIGHTLY" --slurm --wait --cpus-per-task 2 --mem 3G --time 30 -p profiles -r reports \
 		--kpin "$KPIN_BIN" -- --no-boot-test >night.out 2>night.err & } &&
 	pid=$! &&
-	for ((i = 0; i < 100; i++)); do grep -q "array job" night.out 2>/dev/null && break; sleep 0.2; done &&
+	for ((i = 0; i < 300; i++)); do grep -q "array job" night.out 2>/dev/null && break; sleep 0.2; done &&
 	array=$(sed -n "s/.*array job \([0-9]*\) .*/\1/p" night.out) &&
 	test -n "$array" && echo "$array" >array &&
 	scancel "${array}_2" &&
