@@ -406,9 +406,7 @@ int fetch_kernel(const FetchRequest *req, FetchResult *ret) {
 
                 r = apt_source_from_arg(*f, mirror, security, access(DEBIAN_ARCHIVE_KEYRING, R_OK) == 0 ? DEBIAN_ARCHIVE_KEYRING : NULL,
                                         &s);
-                if (r == -EINVAL)
-                        return log_fail(KPIN_EXIT_USAGE, r, "--from %s: not a Debian suite name or a \"deb URI SUITE COMPONENT\" line", *f);
-                if (r < 0)
+                if (r < 0) /* -EINVAL cannot come here: the plan refused such a source */
                         return r;
                 s.trusted = s.trusted || req->allow_unsigned;
                 line = apt_source_line(&s);
