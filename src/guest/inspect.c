@@ -7,6 +7,7 @@
 #include <guestfs.h>
 
 #include "core/dkmsstatus.h"
+#include "core/gpt.h"
 #include "core/modinfo.h"
 #include "core/pe.h"
 #include "core/shellvars.h"
@@ -608,49 +609,82 @@ static int inspect_esp(Guest *gu, GuestState *s) {
         return 0;
 }
 
+/* The disk's partitions as (number, type) pairs: a GPT read directly
+ * (parted and sgdisk take seconds each under TCG), else what parted
+ * tells, MBR ids mapped to the one type that matters (the ESP). */
+static int partition_types(Guest *gu, const char *disk, char **ret_table, GptPart **ret, size_t *ret_n) {
+        _cleanup_free_ char *bytes = NULL;
+        struct guestfs_partition_list *parts;
+        GptPart *p;
+        size_t got = 0, n = 0;
+        int r;
+
+        bytes = guestfs_pread_device(gu->g, disk, GPT_READ_BYTES, 0, &got);
+        if (bytes) {
+                r = gpt_parse((const uint8_t *) bytes, got, ret, ret_n);
+                if (r != -EOPNOTSUPP) {
+                        if (r >= 0 && !(*ret_table = strdup("gpt"))) {
+                                free(*ret);
+                                return -ENOMEM;
+                        }
+                        return r;
+                }
+        }
+        *ret_table = guestfs_part_get_parttype(gu->g, disk);
+        parts = *ret_table ? guestfs_part_list(gu->g, disk) : NULL;
+        p = calloc(parts ? parts->len + 1 : 1, sizeof(GptPart));
+        for (size_t i = 0; p && parts && i < parts->len; i++) {
+                int num = parts->val[i].part_num;
+                _cleanup_free_ char *type = NULL;
+
+                if (strcmp(*ret_table, "gpt") == 0)
+                        type = guestfs_part_get_gpt_type(gu->g, disk, num);
+                else if (guestfs_part_get_mbr_id(gu->g, disk, num) == 0xef)
+                        type = strdup(GPT_ESP);
+                if (!type || strlen(type) >= sizeof(p[n].type))
+                        continue;
+                p[n].number = (unsigned) num;
+                strcpy(p[n].type, type);
+                n++;
+        }
+        if (parts)
+                guestfs_free_partition_list(parts);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        *ret_n = n;
+        return 0;
+}
+
 /* BIOS: GRUB's boot code in the MBR (and, on GPT, its core in the BIOS boot
  * partition); UEFI: loaders on the EFI system partition. */
 static int inspect_boot(Guest *gu, GuestState *s) {
         BootPaths *b = &s->boot;
         _cleanup_free_ char *dev = NULL;
+        _cleanup_free_ GptPart *parts = NULL;
         const char *bootdev = mounted_from(gu, "/boot");
-        struct guestfs_partition_list *parts = NULL;
-        int r = 0;
+        size_t n = 0;
+        int r;
 
         dev = guestfs_part_to_dev(gu->g, gu->os.root);
         if (!dev)
                 return 0; /* the root is not on a partition (LVM, a whole disk): nothing to tell */
         b->disk = TAKE_PTR(dev);
-        b->table = guestfs_part_get_parttype(gu->g, b->disk);
-        b->mbr_code = has_code(gu, b->disk, 440);
-        b->boot_uuid = guestfs_vfs_uuid(gu->g, bootdev ? bootdev : gu->os.root);
-        parts = b->table ? guestfs_part_list(gu->g, b->disk) : NULL;
-        for (size_t i = 0; parts && i < parts->len; i++) {
-                int n = parts->val[i].part_num;
-                _cleanup_free_ char *type = NULL, *pdev = strprintf("%s%d", b->disk, n);
-
-                if (!pdev) {
-                        r = -ENOMEM;
-                        break;
-                }
-                if (strcmp(b->table, "gpt") == 0)
-                        type = guestfs_part_get_gpt_type(gu->g, b->disk, n);
-                else {
-                        int id = guestfs_part_get_mbr_id(gu->g, b->disk, n);
-
-                        type = id == 0xef ? strdup(GPT_ESP) : NULL;
-                }
-                if (!type)
-                        continue;
-                if (strcasecmp(type, GPT_BIOS_BOOT) == 0 && has_code(gu, pdev, 512) && !b->bios_boot)
-                        b->bios_boot = TAKE_PTR(pdev);
-                else if (strcasecmp(type, GPT_ESP) == 0 && !b->esp)
-                        b->esp = TAKE_PTR(pdev);
-        }
-        if (parts)
-                guestfs_free_partition_list(parts);
+        r = partition_types(gu, b->disk, &b->table, &parts, &n);
         if (r < 0)
                 return r;
+        b->mbr_code = has_code(gu, b->disk, 440);
+        b->boot_uuid = guestfs_vfs_uuid(gu->g, bootdev ? bootdev : gu->os.root);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *pdev = strprintf("%s%u", b->disk, parts[i].number);
+
+                if (!pdev)
+                        return -ENOMEM;
+                if (strcasecmp(parts[i].type, GPT_BIOS_BOOT) == 0 && has_code(gu, pdev, 512) && !b->bios_boot)
+                        b->bios_boot = TAKE_PTR(pdev);
+                else if (strcasecmp(parts[i].type, GPT_ESP) == 0 && !b->esp)
+                        b->esp = TAKE_PTR(pdev);
+        }
         if (b->mbr_code && (strcmp(b->table ? b->table : "", "gpt") != 0 || b->bios_boot))
                 b->firmwares |= 1u << FIRMWARE_BIOS;
         if (b->esp) {
