@@ -11,7 +11,7 @@ test_lazy_prereq NETWORK_PIN '[ "${KPIN_TEST_NETWORK:-}" = 1 ] ||
 
 TRIXIE=$(fixture trixie) || exit 1
 cp "$TRIXIE" net.qcow2 && chmod u+w net.qcow2
-guestfish -a net.qcow2 -i write-append /etc/apt/sources.list "deb http://deb.debian.org/debian bookworm main
+guestfish -a net.qcow2 -m /dev/sda1 write-append /etc/apt/sources.list "deb http://deb.debian.org/debian bookworm main
 " || exit 1
 before=$(checksum net.qcow2)
 

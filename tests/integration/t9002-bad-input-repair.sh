@@ -44,7 +44,7 @@ test_expect_success 'an image that cannot be written (immutable) with --in-place
 
 test_expect_success 'an image without grub.cfg: exit 9 from the pin step, nothing written' '
 	cp img.qcow2 nogrub.qcow2 &&
-	guestfish -a nogrub.qcow2 -i rm /boot/grub/grub.cfg &&
+	guestfish -a nogrub.qcow2 -m /dev/sda1 rm /boot/grub/grub.cfg &&
 	sum=$(checksum nogrub.qcow2) &&
 	run_kpin repair nogrub.qcow2 --profile "$ROOT/images/demo.conf" --packages "$PKGDIR" --in-place --json &&
 	test_must_be 9 &&
