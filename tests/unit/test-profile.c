@@ -64,6 +64,17 @@ static void test_defaults(void **state) {
         assert_int_equal(profile_parse("/p.conf", "[kernel]\npackages = debs\n", &p, &error), 0);
         assert_string_equal(p.packages, "/debs");
         profile_done(&p);
+
+        /* fetch-from: suite names and whole apt lines, one rule with kpin fetch --from */
+        assert_int_equal(profile_parse("p.conf",
+                                       "[kernel]\nfetch-from = bookworm, bookworm-security\n"
+                                       "fetch-from = deb [signed-by=/etc/kpin/site.gpg] http://mirror.site/debian bookworm main\n",
+                                       &p, &error),
+                         0);
+        assert_int_equal(strv_length(p.fetch_from), 3);
+        assert_string_equal(p.fetch_from[1], "bookworm-security");
+        assert_string_equal(p.fetch_from[2], "deb [signed-by=/etc/kpin/site.gpg] http://mirror.site/debian bookworm main");
+        profile_done(&p);
 }
 
 static void test_errors(void **state) {
@@ -90,6 +101,11 @@ static void test_errors(void **state) {
                 { "[boot-test]\nmemory = 99999999999999999999\n", "p.conf:2: memory: '99999999999999999999' is not a number of MiB from 256 to 65536" },
                 { "[boot-test]\nfirmware = coreboot\n", "p.conf:2: firmware: 'coreboot' is not auto, all or a list of bios, uefi and uefi-secure" },
                 { "[boot-test]\nfirmware = bios,\n", "p.conf:2: firmware: 'bios,' is not auto, all or a list of bios, uefi and uefi-secure" },
+                { "[kernel]\nfetch-from = deb nope\n", "p.conf:2: fetch-from: 'deb nope' is not a whole \"deb URI SUITE COMPONENT\" line" },
+                { "[kernel]\nfetch-from = bookworm Trixie\n",
+                  "p.conf:2: fetch-from: 'Trixie' is not a Debian suite name (or give a whole \"deb URI SUITE COMPONENT\" line)" },
+                { "[kernel]\nfetch-from = deb http://m/debian bookworm main $(reboot)\n",
+                  "p.conf:2: fetch-from: 'deb http://m/debian bookworm main $(reboot)' has characters an apt line cannot have" },
                 { "[boot-test]\nenabled = yes\r\n", "p.conf: has DOS line endings (CR LF)" },
                 /* the first bad line is the one reported */
                 { "[kernel]\nbogus = 1\n[x]\n", "p.conf:2: unknown key 'bogus' in [kernel]" },
