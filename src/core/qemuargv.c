@@ -94,8 +94,12 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                 c->binary ? c->binary : "qemu-system-x86_64",
                 "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
                 "-nic", "none",             /* no network */
-                /* Secure Boot: the variable store only writable from SMM */
-                "-machine", c->firmware == FIRMWARE_UEFI_SECURE ? "q35,smm=on" : c->firmware == FIRMWARE_UEFI ? "q35" : "pc",
+                /* Secure Boot: the variable store only writable from SMM. No
+                 * HPET (as libvirt and mkosi give VMs): emulating it costs the
+                 * host CPU, and a trixie guest under TCG once stopped for good
+                 * right after switching its clocksource to it. */
+                "-machine", c->firmware == FIRMWARE_UEFI_SECURE ? "q35,smm=on,hpet=off" :
+                            c->firmware == FIRMWARE_UEFI        ? "q35,hpet=off" : "pc,hpet=off",
                 "-accel", c->kvm ? "kvm" : "tcg",
                 "-cpu", c->kvm ? "host" : KPIN_TCG_CPU,
                 "-no-reboot",               /* a reboot loop ends the test */

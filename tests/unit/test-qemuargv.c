@@ -24,7 +24,7 @@ static void test_bios_tcg(void **state) {
         assert_true(has_pair(argv, "-accel", "tcg"));
         /* not "max": its AVX2 is slow under TCG; x86-64-v2 stays */
         assert_true(has_pair(argv, "-cpu", "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16"));
-        assert_true(has_pair(argv, "-machine", "pc"));
+        assert_true(has_pair(argv, "-machine", "pc,hpet=off"));
         assert_true(has_pair(argv, "-m", "1024"));
         assert_true(has_pair(argv, "-drive", "file=/var/tmp/o.qcow2,format=qcow2,if=virtio,cache=unsafe"));
         assert_true(has_pair(argv, "-chardev", "socket,id=console,path=/run/s,server=on,wait=on"));
@@ -51,7 +51,7 @@ static void test_uefi_kvm(void **state) {
         assert_string_equal(argv[0], "/opt/qemu");
         assert_true(has_pair(argv, "-accel", "kvm"));
         assert_true(has_pair(argv, "-cpu", "host"));
-        assert_true(has_pair(argv, "-machine", "q35"));
+        assert_true(has_pair(argv, "-machine", "q35,hpet=off"));
         assert_true(has_pair(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd"));
         assert_true(has_pair(argv, "-drive", "if=pflash,format=raw,unit=1,file=/var/tmp/vars.fd"));
         strv_free(argv);
@@ -71,7 +71,7 @@ static void test_secure_boot_seed_credentials(void **state) {
         (void) state;
         assert_int_equal(qemu_argv(&c, &argv), 0);
         /* Secure Boot: SMM, and the flash writable only from it */
-        assert_true(has_pair(argv, "-machine", "q35,smm=on"));
+        assert_true(has_pair(argv, "-machine", "q35,smm=on,hpet=off"));
         assert_true(has_pair(argv, "-global", "driver=cfi.pflash01,property=secure,value=on"));
         assert_true(has_pair(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"));
         assert_true(has_pair(argv, "-drive", "file=/run/seed.img,format=raw,if=virtio,readonly=on"));
