@@ -7,14 +7,7 @@
 #include <zlib.h>
 
 #include "gpt.h"
-
-static uint32_t le32(const uint8_t *p) {
-        return p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p) {
-        return le32(p) | (uint64_t) le32(p + 4) << 32;
-}
+#include "shared/unaligned.h"
 
 /* the mixed-endian GUID of an entry as text */
 static void guid_text(const uint8_t *g, char out[37]) {
@@ -32,20 +25,20 @@ int gpt_parse(const uint8_t *disk, size_t len, GptPart **ret, size_t *ret_n) {
 
         if (len < 1024 || memcmp(h, "EFI PART", 8) != 0)
                 return -EOPNOTSUPP;
-        hsize = le32(h + 12);
+        hsize = unaligned_le32(h + 12);
         if (hsize < 92 || hsize > 512)
                 return -EOPNOTSUPP;
         memcpy(hdr, h, hsize);
         memset(hdr + 16, 0, 4); /* the header's CRC is computed with its own field zeroed */
-        if (crc32(0, hdr, hsize) != le32(h + 16))
+        if (crc32(0, hdr, hsize) != unaligned_le32(h + 16))
                 return -EOPNOTSUPP;
-        count = le32(h + 80);
-        esize = le32(h + 84);
-        if (le64(h + 24) != 1 || le64(h + 72) != 2 || esize != 128 || count == 0 || count > 128 ||
+        count = unaligned_le32(h + 80);
+        esize = unaligned_le32(h + 84);
+        if (unaligned_le64(h + 24) != 1 || unaligned_le64(h + 72) != 2 || esize != 128 || count == 0 || count > 128 ||
             1024 + (size_t) count * esize > len)
                 return -EOPNOTSUPP;
         e = disk + 1024;
-        if (crc32(0, e, count * esize) != le32(h + 88))
+        if (crc32(0, e, count * esize) != unaligned_le32(h + 88))
                 return -EOPNOTSUPP;
         parts = calloc(count, sizeof(GptPart));
         if (!parts)

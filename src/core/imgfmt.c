@@ -7,6 +7,7 @@
 #include "imgfmt.h"
 #include "shared/cleanup.h"
 #include "shared/strv.h"
+#include "shared/unaligned.h"
 
 #define QCOW2_MAGIC 0x514649fbU
 #define QCOW2_OFFSET_MASK 0x00fffffffffffe00ULL
@@ -20,14 +21,6 @@
 #define QCOW2_MAX_BACKING_NAME 1023
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acaU
 #define QCOW2_MAX_EXTENSIONS 64
-
-static uint32_t be32(const unsigned char *p) {
-        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const unsigned char *p) {
-        return (uint64_t) be32(p) << 32 | be32(p + 4);
-}
 
 int image_read_mem(void *userdata, uint64_t off, void *buf, size_t len) {
         const ImageMem *m = userdata;
@@ -78,7 +71,7 @@ static int check_l2(ImageReadFn read_fn, void *userdata, uint64_t l2_off, unsign
                 return why(ret_why, -EBADMSG, "cannot read L2 table at offset %llu",
                            (unsigned long long) l2_off);
         for (uint64_t i = 0; i < cluster / entry_size; i++) {
-                uint64_t e = be64(buf + i * entry_size), off;
+                uint64_t e = unaligned_be64(buf + i * entry_size), off;
 
                 if (e & QCOW2_COMPRESSED) {
                         off = e & ((1ULL << cbits) - 1);
@@ -114,8 +107,8 @@ static int read_backing_format(ImageReadFn read_fn, void *userdata, uint64_t off
                 r = read_fn(userdata, off, e, sizeof(e));
                 if (r < 0)
                         return why(ret_why, -EBADMSG, "cannot read the qcow2 header extensions");
-                type = be32(e);
-                len = be32(e + 4);
+                type = unaligned_be32(e);
+                len = unaligned_be32(e + 4);
                 if (type == 0)
                         break;
                 if (len > end - off - 8)
@@ -149,17 +142,17 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
         uint32_t l1_size, rt_clusters, bk_size;
         int r;
 
-        version = be32(h + 4);
+        version = unaligned_be32(h + 4);
         if (version != 2 && version != 3)
                 return why(ret_why, -EPROTONOSUPPORT, "qcow2 version %u is not supported", version);
-        cluster_bits = be32(h + 20);
+        cluster_bits = unaligned_be32(h + 20);
         if (cluster_bits < 9 || cluster_bits > 21)
                 return why(ret_why, -EBADMSG, "corrupt qcow2 header: cluster_bits %u", cluster_bits);
         cluster = 1ULL << cluster_bits;
-        if (be32(h + 32) != 0)
+        if (unaligned_be32(h + 32) != 0)
                 return why(ret_why, -EPROTONOSUPPORT, "encrypted qcow2 images are not supported");
         if (version == 3) {
-                incompat = be64(h + 72);
+                incompat = unaligned_be64(h + 72);
                 if (incompat & QCOW2_INCOMPAT_CORRUPT)
                         return why(ret_why, -EBADMSG, "qcow2 image is marked corrupt (run qemu-img check -r all)");
                 if (incompat & QCOW2_INCOMPAT_DATA_FILE)
@@ -175,8 +168,8 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
         if (!inside(0, version == 3 ? 104 : 72, file_size))
                 return why(ret_why, -EBADMSG, "truncated qcow2 header");
 
-        bk_off = be64(h + 8);
-        bk_size = be32(h + 16);
+        bk_off = unaligned_be64(h + 8);
+        bk_size = unaligned_be32(h + 16);
         if (bk_off != 0) {
                 if (bk_size == 0 || bk_size > QCOW2_MAX_BACKING_NAME || !inside(bk_off, bk_size, file_size))
                         return why(ret_why, -EBADMSG, "corrupt qcow2 header: bad backing file name");
@@ -190,27 +183,27 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
                 if (strlen(backing) != bk_size)
                         return why(ret_why, -EBADMSG, "corrupt qcow2 header: backing file name has a NUL byte");
                 /* extensions sit in the first cluster, before the name */
-                if (version == 3 && (be32(h + 100) < 104 || be32(h + 100) >= cluster))
-                        return why(ret_why, -EBADMSG, "corrupt qcow2 header: header length %u", be32(h + 100));
-                r = read_backing_format(read_fn, userdata, version == 3 ? be32(h + 100) : 72,
+                if (version == 3 && (unaligned_be32(h + 100) < 104 || unaligned_be32(h + 100) >= cluster))
+                        return why(ret_why, -EBADMSG, "corrupt qcow2 header: header length %u", unaligned_be32(h + 100));
+                r = read_backing_format(read_fn, userdata, version == 3 ? unaligned_be32(h + 100) : 72,
                                         bk_off < cluster ? bk_off : cluster, &backing_format, ret_why);
                 if (r < 0)
                         return r;
         }
 
-        l1_size = be32(h + 36);
-        l1_off = be64(h + 40);
+        l1_size = unaligned_be32(h + 36);
+        l1_off = unaligned_be64(h + 40);
         if (l1_size > QCOW2_MAX_L1_ENTRIES)
                 return why(ret_why, -EBADMSG, "corrupt qcow2 header: L1 table of %u entries", l1_size);
         /* each L1 entry maps one L2 table of cluster/entry_size clusters */
         max_l1_bytes = (uint64_t) l1_size * (cluster / entry_size) * cluster;
-        if (be64(h + 24) > max_l1_bytes)
+        if (unaligned_be64(h + 24) > max_l1_bytes)
                 return why(ret_why, -EBADMSG, "corrupt qcow2 header: L1 table too small for the virtual size");
         if (l1_size > 0 && ((l1_off & (cluster - 1)) || !inside(l1_off, (uint64_t) l1_size * 8, file_size)))
                 return why(ret_why, -EBADMSG, "truncated or corrupt qcow2: L1 table lies outside the file");
 
-        rt_off = be64(h + 48);
-        rt_clusters = be32(h + 56);
+        rt_off = unaligned_be64(h + 48);
+        rt_clusters = unaligned_be32(h + 56);
         if (rt_clusters == 0 || rt_clusters > (1U << 24) || (rt_off & (cluster - 1)) ||
             !inside(rt_off, (uint64_t) rt_clusters * cluster, file_size))
                 return why(ret_why, -EBADMSG, "truncated or corrupt qcow2: refcount table lies outside the file");
@@ -222,7 +215,7 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
         if (r < 0)
                 return why(ret_why, -EBADMSG, "cannot read the refcount table");
         for (uint64_t i = 0; i < (uint64_t) rt_clusters * cluster / 8; i++) {
-                uint64_t off = be64(rt + i * 8) & ~(cluster - 1);
+                uint64_t off = unaligned_be64(rt + i * 8) & ~(cluster - 1);
 
                 if (off && !inside(off, cluster, file_size))
                         return why(ret_why, -EBADMSG,
@@ -239,7 +232,7 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
                 if (r < 0)
                         return why(ret_why, -EBADMSG, "cannot read the L1 table");
                 for (uint32_t i = 0; i < l1_size; i++) {
-                        uint64_t off = be64(l1 + (size_t) i * 8) & QCOW2_OFFSET_MASK;
+                        uint64_t off = unaligned_be64(l1 + (size_t) i * 8) & QCOW2_OFFSET_MASK;
 
                         if (off == 0)
                                 continue;
@@ -255,7 +248,7 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
 
         *ret = (ImageInfo) {
                 .format = IMAGE_FORMAT_QCOW2,
-                .virtual_size = be64(h + 24),
+                .virtual_size = unaligned_be64(h + 24),
                 .qcow2_version = version,
                 .backing_file = TAKE_PTR(backing),
                 .backing_format = TAKE_PTR(backing_format),
@@ -290,7 +283,7 @@ int image_identify(ImageReadFn read_fn, void *userdata, uint64_t file_size,
         if (r < 0)
                 return why(ret_why, r, "cannot read the image header");
 
-        if (n >= 4 && be32(h) == QCOW2_MAGIC) {
+        if (n >= 4 && unaligned_be32(h) == QCOW2_MAGIC) {
                 if (n < 72)
                         return why(ret_why, -EBADMSG, "truncated qcow2 header");
                 return identify_qcow2(read_fn, userdata, file_size, h, ret, ret_why);

@@ -8,6 +8,7 @@
 
 #include "modsig.h"
 #include "shared/cleanup.h"
+#include "shared/unaligned.h"
 
 #define MODSIG_MAGIC "~Module signature appended~\n"
 #define PKEY_ID_PKCS7 2
@@ -169,7 +170,7 @@ int ko_signature(const void *data, size_t len, ModSig *ret) {
                 return -ENOENT;
         tail = b + len - magic - info;
         /* struct module_signature: algo, hash, id_type, signer_len, key_id_len, pad[3], be32 sig_len */
-        sig_len = (uint32_t) tail[8] << 24 | (uint32_t) tail[9] << 16 | (uint32_t) tail[10] << 8 | tail[11];
+        sig_len = unaligned_be32(tail + 8);
         if (tail[2] != PKEY_ID_PKCS7 || sig_len == 0 || sig_len > len - magic - info)
                 return -EBADMSG;
         return pkcs7_signer(tail - sig_len, sig_len, ret);

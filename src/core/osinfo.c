@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "osinfo.h"
+#include "shared/unaligned.h"
 #include "shared/cleanup.h"
 
 void fstab_mounts_free(FstabMount *m, size_t n) {
@@ -202,10 +203,9 @@ const char *elf_arch(const uint8_t *hdr, size_t len) {
 
         if (len < 20 || memcmp(hdr, "\177ELF", 4) != 0)
                 return NULL;
-        if (hdr[5] == 1) /* little-endian */
-                machine = hdr[18] | (unsigned) hdr[19] << 8;
-        else
+        if (hdr[5] != 1) /* little-endian only */
                 return NULL;
+        machine = unaligned_le16(hdr + 18);
         if (hdr[4] == 2 && machine == 62)
                 return "x86_64";
         if (hdr[4] == 2 && machine == 183)

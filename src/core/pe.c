@@ -4,14 +4,7 @@
 #include <string.h>
 
 #include "pe.h"
-
-static uint32_t le32(const unsigned char *p) {
-        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static uint16_t le16(const unsigned char *p) {
-        return (uint16_t) (p[0] | p[1] << 8);
-}
+#include "shared/unaligned.h"
 
 int pe_signed(const void *buf, size_t len) {
         const unsigned char *b = buf;
@@ -20,10 +13,10 @@ int pe_signed(const void *buf, size_t len) {
 
         if (len < 0x40 || b[0] != 'M' || b[1] != 'Z')
                 return -EBADMSG;
-        pe = le32(b + 0x3c);
+        pe = unaligned_le32(b + 0x3c);
         if (pe > len || len - pe < 24 + 2 || memcmp(b + pe, "PE\0\0", 4) != 0)
                 return -EBADMSG;
-        magic = le16(b + pe + 24);
+        magic = unaligned_le16(b + pe + 24);
         /* the optional header: its data directories start at 96 (PE32) or 112 (PE32+) */
         if (magic == 0x10b)
                 dirs = pe + 24 + 96;
@@ -33,11 +26,11 @@ int pe_signed(const void *buf, size_t len) {
                 return -EBADMSG;
         if (dirs < 4 || dirs - 4 > len || len - (dirs - 4) < 4)
                 return -EBADMSG;
-        n_dirs = le32(b + dirs - 4);
+        n_dirs = unaligned_le32(b + dirs - 4);
         if (n_dirs <= 4)
                 return 0;
         /* entry 4: the certificate table (file offset, size) */
         if (dirs + 5 * 8 > len)
                 return -EBADMSG;
-        return le32(b + dirs + 4 * 8) != 0 && le32(b + dirs + 4 * 8 + 4) != 0;
+        return unaligned_le32(b + dirs + 4 * 8) != 0 && unaligned_le32(b + dirs + 4 * 8 + 4) != 0;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sha256.h"
+#include "shared/unaligned.h"
 
 static const uint32_t K[64] = {
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -21,7 +22,7 @@ static void block(Sha256 *s, const unsigned char *p) {
         uint32_t w[64], a, b, c, d, e, f, g, h;
 
         for (int i = 0; i < 16; i++)
-                w[i] = (uint32_t) p[4 * i] << 24 | (uint32_t) p[4 * i + 1] << 16 | (uint32_t) p[4 * i + 2] << 8 | p[4 * i + 3];
+                w[i] = unaligned_be32(p + 4 * i);
         for (int i = 16; i < 64; i++) {
                 uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
                 uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);

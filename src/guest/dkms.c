@@ -22,6 +22,7 @@
 #include "shared/strbuf.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
+#include "shared/unaligned.h"
 
 #define MAX_DKMS_CONF (256u * 1024)
 #define MAX_MAKE_LOG (4u * 1024 * 1024)
@@ -691,7 +692,7 @@ static int cache_install(Guest *gu, const char *entry, const char *name, const c
                 /* another key's signature comes off; the guest's key signs it below */
                 if (resign && sig.key_id) {
                         const unsigned char *t = (const unsigned char *) data + len - 28 - 12;
-                        size_t sig_len = (size_t) t[8] << 24 | (size_t) t[9] << 16 | (size_t) t[10] << 8 | t[11];
+                        size_t sig_len = unaligned_be32(t + 8);
 
                         len -= 28 + 12 + sig_len;
                 }
