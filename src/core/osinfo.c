@@ -7,6 +7,7 @@
 #include "osinfo.h"
 #include "shared/unaligned.h"
 #include "shared/cleanup.h"
+#include "shared/strv.h"
 
 void fstab_mounts_free(FstabMount *m, size_t n) {
         for (size_t i = 0; i < n; i++) {
@@ -14,10 +15,6 @@ void fstab_mounts_free(FstabMount *m, size_t n) {
                 free(m[i].mountpoint);
         }
         free(m);
-}
-
-static bool startswith(const char *s, const char *prefix) {
-        return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* "/", "/boot/efi": no empty, "." or ".." component, no trailing slash */
