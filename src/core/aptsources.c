@@ -235,6 +235,14 @@ int apt_source_from_arg(const char *arg, const char *mirror, const char *securit
         return 0;
 }
 
+int apt_source_arg_check(const char *arg) {
+        AptSource s = {};
+        int r = apt_source_from_arg(arg, "http://mirror", "http://mirror-security", NULL, &s);
+
+        apt_source_done(&s);
+        return r;
+}
+
 char *apt_source_line(const AptSource *s) {
         _cleanup_(strbuf_done) StrBuf b = {};
         int r = strbuf_puts(&b, "deb ");

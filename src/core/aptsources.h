@@ -31,6 +31,9 @@ int apt_sources_parse(const char *text, size_t len, bool deb822, AptSources *s);
  * Debian archive keyring. -EINVAL if it is neither. */
 int apt_source_from_arg(const char *arg, const char *mirror, const char *security_mirror, const char *keyring,
                         AptSource *ret);
+/* Whether arg is a source apt_source_from_arg takes: 0, -EINVAL if not,
+ * -ENOMEM. For checking a --from or fetch-from before anything runs. */
+int apt_source_arg_check(const char *arg);
 /* The one-line form of s, as apt reads it. */
 char *apt_source_line(const AptSource *s);
 void apt_source_done(AptSource *s);

@@ -47,10 +47,8 @@ static int refuse(char **ret_error, PlanVerb v, const char *fmt, ...) {
  * now, not after the image is open. */
 static int plan_fetch_from(char * const *from, const char *what, PlanVerb verb, char **ret_error) {
         STRV_FOREACH(f, from) {
-                AptSource s = {};
-                int r = apt_source_from_arg(*f, "http://mirror", "http://mirror-security", NULL, &s);
+                int r = apt_source_arg_check(*f);
 
-                apt_source_done(&s);
                 if (r == -EINVAL)
                         return refuse(ret_error, verb, "%s %s: not a Debian suite name or a \"deb URI SUITE COMPONENT\" line",
                                       what, *f);

@@ -162,16 +162,6 @@ static int add_words(Parser *ps, const Key *k, char ***l, const char *v) {
         return 1;
 }
 
-/* A fetch-from value by the rule kpin fetch --from uses: 1 if it is a
- * suite name or a whole apt line, 0 if not, -ENOMEM. */
-static int source_ok(const char *v) {
-        AptSource s = {};
-        int r = apt_source_from_arg(v, "http://mirror", "http://mirror-security", NULL, &s);
-
-        apt_source_done(&s);
-        return r == -EINVAL ? 0 : r < 0 ? r : 1;
-}
-
 static int handler(void *user, const char *section, const char *name, const char *value) {
         Parser *ps = user;
         const Key *k = NULL;
@@ -258,10 +248,10 @@ static int handler(void *user, const char *section, const char *name, const char
                 if (startswith(value, "deb ")) {
                         if (strpbrk(value, "\"'\\`$"))
                                 return fail(ps, strprintf("%s: '%s' has characters an apt line cannot have", name, value));
-                        r = source_ok(value);
-                        if (r <= 0)
-                                return fail(ps, r < 0 ? NULL : strprintf("%s: '%s' is not a whole \"deb URI SUITE COMPONENT\" line",
-                                                                           name, value));
+                        r = apt_source_arg_check(value);
+                        if (r < 0)
+                                return fail(ps, r != -EINVAL ? NULL : strprintf("%s: '%s' is not a whole \"deb URI SUITE COMPONENT\" line",
+                                                                                name, value));
                         return strv_extend(field, value) < 0 ? fail(ps, NULL) : 1;
                 }
                 for (const char *w = value + strspn(value, " \t,"); *w; w += strspn(w, " \t,")) {
@@ -270,12 +260,10 @@ static int handler(void *user, const char *section, const char *name, const char
 
                         if (!word)
                                 return fail(ps, NULL);
-                        r = source_ok(word);
+                        r = apt_source_arg_check(word);
                         if (r < 0)
-                                return fail(ps, NULL);
-                        if (r == 0)
-                                return fail(ps, strprintf("%s: '%s' is not a Debian suite name (or give a whole "
-                                                          "\"deb URI SUITE COMPONENT\" line)", name, word));
+                                return fail(ps, r != -EINVAL ? NULL : strprintf("%s: '%s' is not a Debian suite name (or give a whole "
+                                                                                "\"deb URI SUITE COMPONENT\" line)", name, word));
                         if (strv_consume(field, TAKE_PTR(word)) < 0)
                                 return fail(ps, NULL);
                         w += n;
