@@ -246,13 +246,15 @@ static int quick_inspect(Guest *gu, char ***ret_mps) {
 static int inspect_and_mount(Guest *gu) {
         _cleanup_strv_free_ char **mps = NULL;
         guestfs_h *g = gu->g;
+        bool quick;
         size_t n;
         int r;
 
         r = quick_inspect(gu, &mps);
         if (r < 0)
                 return r;
-        if (r == 0) {
+        quick = r > 0;
+        if (!quick) {
                 log_debug("not a plain layout: libguestfs's full inspection");
                 guest_os_done(&gu->os);
                 r = full_inspect(gu, &mps);
@@ -277,7 +279,8 @@ static int inspect_and_mount(Guest *gu) {
                 }
         }
         gu->os.root_fstype = guestfs_vfs_type(g, gu->os.root);
-        return read_pretty_name(gu);
+        /* the quick path took the product from os-release already */
+        return quick ? 0 : read_pretty_name(gu);
 }
 
 /* Long transfers (uploading packages) show a percentage on a terminal:
