@@ -62,13 +62,10 @@ static int opt(Apt *a, const char *fmt, const char *v) {
         return r < 0 ? r : strv_consume(&a->opts, strprintf(fmt, v));
 }
 
-/* Dir::State::status is the guest's: apt resolves against what the image has
- * installed; everything else apt writes stays in the throw-away directory. */
-static int apt_setup(const FetchRequest *req, const char *sources, Apt *a) {
+/* The throw-away directory: apt's etc, state, cache and archives. */
+static int apt_mkdirs(Apt *a) {
         static const char *const dirs[] = { "etc", "etc/sources.list.d", "etc/preferences.d", "state", "state/lists",
                                             "state/lists/partial", "cache", "archives", "archives/partial" };
-        _cleanup_free_ char *p = NULL;
-        int r;
 
         a->dir = strprintf("%s/kpin-fetch-XXXXXX", host_tmpdir());
         if (!a->dir)
@@ -85,6 +82,18 @@ static int apt_setup(const FetchRequest *req, const char *sources, Apt *a) {
                 if (mkdir(d, 0755) < 0)
                         return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "%s: %m", d);
         }
+        return 0;
+}
+
+/* Dir::State::status is the guest's: apt resolves against what the image has
+ * installed; everything else apt writes stays in the throw-away directory.
+ * Without a status (the archives read before the image is), an empty one,
+ * and apt's own architecture. */
+static int apt_configure(const FetchRequest *req, const char *sources, Apt *a) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        a->opts = strv_free(a->opts);
         p = strprintf("%s/etc/sources.list", a->dir);
         if (!p)
                 return -ENOMEM;
@@ -94,7 +103,7 @@ static int apt_setup(const FetchRequest *req, const char *sources, Apt *a) {
         p = strprintf("%s/status", a->dir);
         if (!p)
                 return -ENOMEM;
-        if ((r = write_file(p, req->status, req->status_len)) < 0)
+        if ((r = write_file(p, req->status ? req->status : "", req->status ? req->status_len : 0)) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "%s: %m", p);
         free(p);
         p = strprintf("%s/etc/preferences", a->dir);
@@ -108,8 +117,8 @@ static int apt_setup(const FetchRequest *req, const char *sources, Apt *a) {
             (r = opt(a, "Dir::State::status=%s/status", a->dir)) < 0 ||
             (r = opt(a, "Dir::Cache=%s/cache", a->dir)) < 0 ||
             (r = opt(a, "Dir::Cache::archives=%s/archives", a->dir)) < 0 ||
-            (r = opt(a, "APT::Architecture=%s", req->arch)) < 0 ||
-            (r = opt(a, "APT::Architectures=%s", req->arch)) < 0 ||
+            (req->arch && (r = opt(a, "APT::Architecture=%s", req->arch)) < 0) ||
+            (req->arch && (r = opt(a, "APT::Architectures=%s", req->arch)) < 0) ||
             (r = opt(a, "Acquire::Languages=%s", "none")) < 0 ||
             (r = opt(a, "Acquire::Retries=%s", "1")) < 0 ||
             (r = opt(a, "Acquire::http::Timeout=%s", "30")) < 0 ||
@@ -385,21 +394,15 @@ fail:
         return r;
 }
 
-int fetch_kernel(const FetchRequest *req, FetchResult *ret) {
-        _cleanup_(fetch_result_done) FetchResult res = {};
-        _cleanup_(apt_done) Apt a = {};
-        _cleanup_(strbuf_done) StrBuf sources = {};
-        _cleanup_strv_free_ char **files = NULL, **where = NULL;
-        _cleanup_free_ char *out = NULL, *archives = NULL, *image_pkg = NULL, *headers_pkg = NULL;
+/* The sources list: the --from sources, then (with the guest's status)
+ * the guest's own. */
+static int sources_text(const FetchRequest *req, bool with_guest, StrBuf *ret) {
         const char *mirror = req->mirror ? req->mirror : DEFAULT_MIRROR;
         _cleanup_free_ char *security = req->mirror ? strprintf("%s-security", req->mirror) : strdup(DEFAULT_SECURITY_MIRROR);
         int r;
 
         if (!security)
                 return -ENOMEM;
-        r = fetch_check_dest(req->dest);
-        if (r < 0)
-                return r;
         STRV_FOREACH(f, req->from) {
                 _cleanup_(apt_source_done) AptSource s = {};
                 _cleanup_free_ char *line = NULL;
@@ -410,36 +413,101 @@ int fetch_kernel(const FetchRequest *req, FetchResult *ret) {
                         return r;
                 s.trusted = s.trusted || req->allow_unsigned;
                 line = apt_source_line(&s);
-                if (!line || strbuf_puts(&sources, line) < 0 || strbuf_puts(&sources, "\n") < 0)
+                if (!line || strbuf_puts(ret, line) < 0 || strbuf_puts(ret, "\n") < 0)
                         return -ENOMEM;
         }
-        for (size_t i = 0; req->guest_sources && i < req->guest_sources->n; i++) {
+        for (size_t i = 0; with_guest && req->guest_sources && i < req->guest_sources->n; i++) {
                 _cleanup_free_ char *line = apt_source_line(&req->guest_sources->v[i]);
 
-                if (!line || strbuf_puts(&sources, line) < 0 || strbuf_puts(&sources, "\n") < 0)
+                if (!line || strbuf_puts(ret, line) < 0 || strbuf_puts(ret, "\n") < 0)
                         return -ENOMEM;
         }
-        r = apt_setup(req, sources.s ? sources.s : "", &a);
-        if (r < 0)
-                return r;
+        return 0;
+}
 
-        log_info("kpin fetch: reading the package lists");
-        {
-                char *args[] = { "-q", "update", NULL };
+/* apt-get update over what apt_configure wrote: a source apt cannot reach
+ * or whose signature it refuses is the failure, in one line. */
+static int apt_update(const Apt *a, const FetchRequest *req) {
+        char *args[] = { "-q", "update", NULL };
+        _cleanup_free_ char *out = NULL;
+        int r;
 
-                r = apt_run(&a, "apt-get", args, &out);
-        }
+        r = apt_run(a, "apt-get", args, &out);
         if (r < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot run apt-get: %m");
         r = update_failure(out, req->allow_unsigned);
         if (r < 0)
                 return r;
-        if (r == 0 && out && strstr(out, "E: ")) {
+        if (out && strstr(out, "E: ")) {
                 const char *e = strstr(out, "E: ");
 
                 return log_fail(KPIN_EXIT_PACKAGES, -EIO, "kpin fetch: apt-get update failed: %.*s", (int) strcspn(e + 3, "\n"),
                                 e + 3);
         }
+        return 0;
+}
+
+struct FetchArchives {
+        Apt apt;
+};
+
+FetchArchives *fetch_archives_free(FetchArchives *f) {
+        if (f) {
+                apt_done(&f->apt);
+                free(f);
+        }
+        return NULL;
+}
+
+int fetch_archives_check(const FetchRequest *req, FetchArchives **ret) {
+        _cleanup_(fetch_archives_freep) FetchArchives *f = calloc(1, sizeof(FetchArchives));
+        _cleanup_(strbuf_done) StrBuf sources = {};
+        FetchRequest bare = *req;
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        r = fetch_check_dest(req->dest);
+        if (r < 0)
+                return r;
+        bare.status = NULL;
+        bare.arch = NULL;
+        if ((r = sources_text(req, false, &sources)) < 0 || (r = apt_mkdirs(&f->apt)) < 0 ||
+            (r = apt_configure(&bare, sources.s ? sources.s : "", &f->apt)) < 0)
+                return r;
+        log_info("kpin fetch: reading the archives' package lists");
+        r = apt_update(&f->apt, req);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *ret) {
+        _cleanup_(fetch_result_done) FetchResult res = {};
+        _cleanup_(apt_done) Apt a = {};
+        _cleanup_(strbuf_done) StrBuf sources = {};
+        _cleanup_strv_free_ char **files = NULL, **where = NULL;
+        _cleanup_free_ char *out = NULL, *archives = NULL, *image_pkg = NULL, *headers_pkg = NULL;
+        int r;
+
+        r = fetch_check_dest(req->dest);
+        if (r < 0)
+                return r;
+        r = sources_text(req, true, &sources);
+        if (r < 0)
+                return r;
+        if (checked) /* its lists are current: apt reads only the guest's sources anew */
+                a = TAKE_STRUCT(checked->apt);
+        else if ((r = apt_mkdirs(&a)) < 0)
+                return r;
+        r = apt_configure(req, sources.s ? sources.s : "", &a);
+        if (r < 0)
+                return r;
+        log_info("kpin fetch: reading the package lists");
+        r = apt_update(&a, req);
+        if (r < 0)
+                return r;
         r = pick_release(&a, req, &res.release);
         if (r < 0)
                 return r;

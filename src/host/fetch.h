@@ -32,9 +32,22 @@ typedef struct FetchResult {
 } FetchResult;
 
 void fetch_result_done(FetchResult *r);
+
+/* The archives first: the --from sources read and their signatures checked
+ * before anything of the image is (status, guest_sources and arch are not
+ * looked at), so an unreachable mirror or a wrong key costs a second, not
+ * an appliance. fetch_kernel then reuses the lists it read. */
+typedef struct FetchArchives FetchArchives;
+int fetch_archives_check(const FetchRequest *req, FetchArchives **ret);
+FetchArchives *fetch_archives_free(FetchArchives *f);
+static inline void fetch_archives_freep(FetchArchives **f) {
+        fetch_archives_free(*f);
+}
+
 /* Records the failure (log_fail, KPIN_EXIT_PACKAGES) in one line naming
- * the source: unreachable, unsigned or wrongly signed, or no such kernel. */
-int fetch_kernel(const FetchRequest *req, FetchResult *ret);
+ * the source: unreachable, unsigned or wrongly signed, or no such kernel.
+ * CHECKED (or NULL): what fetch_archives_check read, taken over. */
+int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *ret);
 
 /* Puts back or removes what a killed fetch into dest left, then refuses a
  * dest that has files and is not an earlier fetch's (it gets replaced). */

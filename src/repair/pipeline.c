@@ -35,6 +35,7 @@ void repair_done(Repair *rp) {
         pkgdir_free(rp->pkgdir);
         guest_state_free(rp->before);
         guest_state_free(rp->after);
+        fetch_archives_free(rp->archives);
         fetch_result_done(&rp->fetch);
         pin_result_done(&rp->pin);
         dkms_result_done(&rp->dkms);
@@ -214,6 +215,20 @@ static int open_step(Repair *rp, const RunOptions *o) {
         r = session_open(pl->image, &so, &rp->session);
         if (r < 0)
                 return r;
+        /* the image checked, but still before the appliance: an unreachable
+         * mirror or a wrong key costs a second. (repair fetches only if the
+         * image turns out to lack the kernel, so it reads them only then.) */
+        if (pl->verb == PLAN_FETCH &&
+            (r = fetch_archives_check(&(FetchRequest) {
+                                              .image = pl->image,
+                                              .kernel = pl->kernel,
+                                              .from = pl->fetch_from,
+                                              .mirror = pl->mirror,
+                                              .allow_unsigned = pl->allow_unsigned,
+                                              .dest = pl->packages,
+                                      },
+                                      &rp->archives)) < 0)
+                return r;
         r = accel_resolve(o->accel, &rp->kvm);
         if (r < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "probing KVM failed: %m");
@@ -307,7 +322,7 @@ static int fetch_step(Repair *rp) {
                                          .guest_sources = &sources,
                                          .arch = dpkg_arch(rp->before),
                                  },
-                                 &rp->fetch);
+                                 rp->archives, &rp->fetch);
         {
                 char *argv[] = { "rm", "-rf", keydir, NULL };
 

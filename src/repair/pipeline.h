@@ -55,6 +55,7 @@ typedef struct Repair {
         GuestState *before;     /* as the run found the guest */
         GuestState *after;      /* as verify read it back */
 
+        FetchArchives *archives; /* kpin fetch: the --from sources, read before the image */
         FetchResult fetch;
         bool fetch_ran;         /* packages were fetched (repair: only when the directory lacked them) */
         PinResult pin;

@@ -43,6 +43,14 @@ static inline void closep(int *fd) {
                 _p_;                            \
         })
 
+/* The same for a struct: returns it and zeroes the variable. */
+#define TAKE_STRUCT(s)                                  \
+        ({                                              \
+                __typeof__(s) _s_ = (s);                \
+                (s) = (__typeof__(s)) {};               \
+                _s_;                                    \
+        })
+
 #define TAKE_FD(fd)                             \
         ({                                      \
                 int _fd_ = (fd);                \

@@ -2,8 +2,9 @@
 # kpin fetch: the offline kernel directory for the trixie image, from
 # Debian 12's suites and the image's own sources, with the host's apt in a
 # throw-away configuration; then pin needs nothing else, with no network at
-# all. A repository whose signature apt cannot check is refused; with no
-# network the one line names the source; the directory is never half made.
+# all. A repository whose signature apt cannot check is refused, and with
+# no network the one line names the source, both before the image is
+# opened; the directory is never half made.
 . "$(dirname "$0")/lib.sh"
 
 TRIXIE=$(fixture trixie) || exit 1
@@ -42,7 +43,7 @@ test_expect_success 'the image was only read' '
 	test_image_unchanged "$TRIXIE" "$before"
 '
 
-test_expect_success 'a repository signed with another key than the one named, or not signed: refused' '
+test_expect_success 'a repository signed with another key than the one named, or not signed: refused before any appliance' '
 	export GNUPGHOME=$TRASH/gnupg && mkdir -m 0700 "$GNUPGHOME" &&
 	gpg --batch --passphrase "" --quick-gen-key "kpin site test key" rsa2048 sign never 2>/dev/null &&
 	gpg --batch --passphrase "" --quick-gen-key "kpin other key" rsa2048 sign never 2>/dev/null &&
@@ -55,6 +56,9 @@ test_expect_success 'a repository signed with another key than the one named, or
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb [signed-by=$PWD/other.gpg] file:$PWD/signed site main" -d kdir &&
 	test_must_be 7 &&
 	test_one_line_error "refusing a repository whose signature apt cannot verify" &&
+	run_kpin -v fetch "$TRIXIE" --kernel 6.1 --from "deb [signed-by=$PWD/other.gpg] file:$PWD/signed site main" -d kdir &&
+	test_must_be 7 &&
+	grep -q "reading the archives" err && ! grep -q "appliance" err &&
 	make_apt_repo unsigned "" kpin-test-data_1.0_all.deb &&
 	run_kpin fetch "$TRIXIE" --kernel 6.1 --from "deb file:$PWD/unsigned site main" -d kdir &&
 	test_must_be 7 && test_one_line_error "refusing a repository" &&
