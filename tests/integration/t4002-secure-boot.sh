@@ -5,6 +5,7 @@
 # as a MOK in the site's own variable store; signed with DKMS's own key it
 # is refused, and the verdict names the signature and the way out. GRUB's
 # "prohibited by secure boot policy" lines are warnings, not the verdict.
+# The signed image comes from one repair: sign, boot-test, commit.
 . "$(dirname "$0")/lib.sh"
 
 PINNED=$(pinned_trixie) || exit 1
@@ -23,19 +24,33 @@ vars_sum=$(checksum mok-vars.fd)
 # lines of the private key's body, to look for wherever they must not be
 KEYLINES=$(sed -n '5p;12p;20p' site.key)
 
+# One repair: the canary signed with the site key, then the boot test with
+# Secure Boot enforcing and that key enrolled as a MOK, then the commit.
+run_kpin repair "$PINNED" --kernel 6.1 --module kpin-canary --sign-key site.key --sign-cert site.crt \
+	--firmware uefi-secure --uefi-vars mok-vars.fd --expect-kernel 6.1 --expect-module canary \
+	-o signed.qcow2 --json --report signed.json
+cp out signed.out && cp err signed.err
+
 test_expect_success 'the canary signed with the site key, in a tmpfs of the appliance only' '
-	run_kpin dkms "$PINNED" --module kpin-canary --sign-key site.key --sign-cert site.crt -o signed.qcow2 \
-		--json --report signed.json &&
 	test_must_be 0 &&
-	jq -e ".modules[0] | .module == \"kpin-canary\" and .built_now and .signer == \"kpin test site module key\"" out &&
-	jq -e ".modules[0].sig_key | test(\"^[0-9A-F:]+$\")" out &&
+	jq ".dkms.modules[0]" signed.json >m.json &&
+	jq -e ".module == \"kpin-canary\" and .built_now and .signer == \"kpin test site module key\"" m.json &&
+	jq -e ".sig_key | test(\"^[0-9A-F:]+$\")" m.json &&
 	test_image_unchanged "$PINNED" "$before"
+'
+
+test_expect_success 'Secure Boot enforcing, the site key enrolled as a MOK: shim, GRUB, 6.1 and the canary load' '
+	jq .boot_test signed.json >boot.json &&
+	jq -e ".ok and .firmware == \"uefi-secure\" and .kernel == \"$K\"" boot.json &&
+	jq -e ".probe | index(\"secure-boot=1\") and index(\"module=canary modprobe=ok loaded=yes\")" boot.json &&
+	jq -e ".warnings | length > 0 and all(test(\"prohibited by secure boot policy\"))" boot.json &&
+	test_image_unchanged mok-vars.fd "$vars_sum"
 '
 
 test_expect_success 'the private key is in neither the image nor the report nor the output' '
 	test "$(echo "$KEYLINES" | wc -l)" = 3 &&
 	! grep -qaF -- "$KEYLINES" signed.qcow2 &&
-	! grep -qF -- "$KEYLINES" signed.json out err &&
+	! grep -qF -- "$KEYLINES" signed.json signed.out signed.err &&
 	test "$(grep -ca "BEGIN PRIVATE KEY" signed.qcow2)" = "$(grep -ca "BEGIN PRIVATE KEY" "$PINNED")"
 '
 
@@ -43,16 +58,6 @@ test_expect_success 'inspect names the signer: the site key, not DKMS'"'"'s own'
 	run_kpin inspect signed.qcow2 --json &&
 	jq -e "[.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\")][0] |
 		.signer == \"kpin test site module key\" and (.dkms_key | not)" out
-'
-
-test_expect_success 'Secure Boot enforcing, the site key enrolled as a MOK: shim, GRUB, 6.1 and the canary load' '
-	run_kpin boot-test signed.qcow2 --firmware uefi-secure --uefi-vars mok-vars.fd --expect-kernel 6.1 \
-		--expect-module canary --json &&
-	test_must_be 0 &&
-	jq -e ".ok and .firmware == \"uefi-secure\" and .kernel == \"$K\"" out &&
-	jq -e ".probe | index(\"secure-boot=1\") and index(\"module=canary modprobe=ok loaded=yes\")" out &&
-	jq -e ".warnings | length > 0 and all(test(\"prohibited by secure boot policy\"))" out &&
-	test_image_unchanged mok-vars.fd "$vars_sum"
 '
 
 test_expect_success 'signed with DKMS'"'"'s own key: refused, and the verdict says why and what to do, in one line' '
