@@ -150,7 +150,7 @@ static bool signature_complaint(const char *s) {
 
 static int refuse_signature(const char *what) {
         return log_fail(KPIN_EXIT_PACKAGES, -EPERM,
-                        "kpin fetch: refusing a repository whose signature apt cannot verify: %s "
+                        "fetch: refusing a repository whose signature apt cannot verify: %s "
                         "(give its key with signed-by=, or --allow-unsigned)",
                         what);
 }
@@ -178,7 +178,7 @@ static int update_failure(const char *out, bool allow_unsigned) {
                                 what = strprintf("%s: %s", sp ? sp + 1 : line, why + strspn(why, " "));
                                 return what ? refuse_signature(what) : -ENOMEM;
                         }
-                        return log_fail(KPIN_EXIT_PACKAGES, -EHOSTUNREACH, "kpin fetch: cannot reach %s: %s",
+                        return log_fail(KPIN_EXIT_PACKAGES, -EHOSTUNREACH, "fetch: cannot reach %s: %s",
                                         sp ? sp + 1 : line, why ? why + strspn(why, " ") : "?");
                 }
                 if (!allow_unsigned && signature_complaint(line))
@@ -196,13 +196,13 @@ static int pick_release(const Apt *a, const FetchRequest *req, char **ret) {
 
         r = apt_run(a, "apt-cache", args, &out);
         if (r != 0)
-                return log_fail(KPIN_EXIT_PACKAGES, -EIO, "kpin fetch: apt-cache failed: %s",
+                return log_fail(KPIN_EXIT_PACKAGES, -EIO, "fetch: apt-cache failed: %s",
                                 out ? strtok(out, "\n") : "?");
         for (char *l = out, *save = NULL, *w; (w = strtok_r(l, "\n", &save)); l = NULL)
                 if (kver_image_package(w, req->flavour, req->kernel, &rel) && (!best || kver_compare(rel, best) > 0))
                         best = rel;
         if (!best)
-                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "kpin fetch: no Linux %s kernel%s%s in the sources given",
+                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "fetch: no Linux %s kernel%s%s in the sources given",
                                 req->kernel, req->flavour ? " of flavour " : "", req->flavour ? req->flavour : "");
         *ret = strdup(best);
         return *ret ? 0 : -ENOMEM;
@@ -441,7 +441,7 @@ static int apt_update(const Apt *a, const FetchRequest *req) {
         if (out && strstr(out, "E: ")) {
                 const char *e = strstr(out, "E: ");
 
-                return log_fail(KPIN_EXIT_PACKAGES, -EIO, "kpin fetch: apt-get update failed: %.*s", (int) strcspn(e + 3, "\n"),
+                return log_fail(KPIN_EXIT_PACKAGES, -EIO, "fetch: apt-get update failed: %.*s", (int) strcspn(e + 3, "\n"),
                                 e + 3);
         }
         return 0;
@@ -475,7 +475,7 @@ int fetch_archives_check(const FetchRequest *req, FetchArchives **ret) {
         if ((r = sources_text(req, false, &sources)) < 0 || (r = apt_mkdirs(&f->apt)) < 0 ||
             (r = apt_configure(&bare, sources.s ? sources.s : "", &f->apt)) < 0)
                 return r;
-        log_info("kpin fetch: reading the archives' package lists");
+        log_info("fetch: reading the archives' package lists");
         r = apt_update(&f->apt, req);
         if (r < 0)
                 return r;
@@ -504,7 +504,7 @@ int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *r
         r = apt_configure(req, sources.s ? sources.s : "", &a);
         if (r < 0)
                 return r;
-        log_info("kpin fetch: reading the package lists");
+        log_info("fetch: reading the package lists");
         r = apt_update(&a, req);
         if (r < 0)
                 return r;
@@ -528,17 +528,17 @@ int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *r
                 if (dep)
                         while (dep > out && dep[-1] != '\n')
                                 dep--;
-                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "kpin fetch: apt cannot install %s into %s: %.*s", image_pkg,
+                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "fetch: apt cannot install %s into %s: %.*s", image_pkg,
                                 req->image, (int) strcspn(dep ? dep + strspn(dep, " ") : e ? e + 3 : "?", "\n"),
                                 dep ? dep + strspn(dep, " ") : e ? e + 3 : "?");
         }
         r = parse_uris(out, &files, &where);
         if (r < 0)
-                return log_fail(KPIN_EXIT_PACKAGES, r, "kpin fetch: cannot read what apt would download");
+                return log_fail(KPIN_EXIT_PACKAGES, r, "fetch: cannot read what apt would download");
         if (!files)
-                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "kpin fetch: %s is installed in %s already: nothing to fetch",
+                return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "fetch: %s is installed in %s already: nothing to fetch",
                                 image_pkg, req->image);
-        log_info("kpin fetch: downloading %zu packages for %s", strv_length(files), res.release);
+        log_info("fetch: downloading %zu packages for %s", strv_length(files), res.release);
         out = mfree(out);
         {
                 char *args[] = { "-q", "-y", "--no-install-recommends", "--download-only", "install", image_pkg, headers_pkg,
@@ -549,7 +549,7 @@ int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *r
         if (r != 0) {
                 const char *e = out ? strstr(out, "E: ") : NULL;
 
-                return log_fail(KPIN_EXIT_PACKAGES, -EIO, "kpin fetch: downloading failed: %.*s",
+                return log_fail(KPIN_EXIT_PACKAGES, -EIO, "fetch: downloading failed: %.*s",
                                 (int) strcspn(e ? e + 3 : "?", "\n"), e ? e + 3 : "?");
         }
         r = install_dir(req, res.release, archives, files, where, &res);
