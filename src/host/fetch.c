@@ -467,9 +467,6 @@ int fetch_archives_check(const FetchRequest *req, FetchArchives **ret) {
 
         if (!f)
                 return -ENOMEM;
-        r = fetch_check_dest(req->dest);
-        if (r < 0)
-                return r;
         bare.status = NULL;
         bare.arch = NULL;
         if ((r = sources_text(req, false, &sources)) < 0 || (r = apt_mkdirs(&f->apt)) < 0 ||
@@ -491,8 +488,7 @@ int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *r
         _cleanup_free_ char *out = NULL, *archives = NULL, *image_pkg = NULL, *headers_pkg = NULL;
         int r;
 
-        r = fetch_check_dest(req->dest);
-        if (r < 0)
+        if (!checked && (r = fetch_check_dest(req->dest)) < 0) /* with CHECKED, the caller did */
                 return r;
         r = sources_text(req, true, &sources);
         if (r < 0)

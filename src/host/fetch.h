@@ -36,7 +36,8 @@ void fetch_result_done(FetchResult *r);
 /* The archives first: the --from sources read and their signatures checked
  * before anything of the image is (status, guest_sources and arch are not
  * looked at), so an unreachable mirror or a wrong key costs a second, not
- * an appliance. fetch_kernel then reuses the lists it read. */
+ * an appliance. fetch_kernel then reuses the lists it read. The caller
+ * has checked dest with fetch_check_dest. */
 typedef struct FetchArchives FetchArchives;
 int fetch_archives_check(const FetchRequest *req, FetchArchives **ret);
 FetchArchives *fetch_archives_free(FetchArchives *f);

@@ -194,6 +194,18 @@ static int signing_begin(Repair *rp) {
         return guest_set_env(rp->session.gu, (char *[]) { ke, ce, NULL });
 }
 
+/* What the plan says of a fetch; the guest's part is added once it is open. */
+static FetchRequest fetch_request(const Plan *pl) {
+        return (FetchRequest) {
+                .image = pl->image,
+                .kernel = pl->kernel,
+                .from = pl->fetch_from,
+                .mirror = pl->mirror,
+                .allow_unsigned = pl->allow_unsigned,
+                .dest = pl->packages,
+        };
+}
+
 /* The image is checked before anything is probed or started. */
 static int open_step(Repair *rp, const RunOptions *o) {
         const Plan *pl = rp->plan;
@@ -218,17 +230,13 @@ static int open_step(Repair *rp, const RunOptions *o) {
         /* the image checked, but still before the appliance: an unreachable
          * mirror or a wrong key costs a second. (repair fetches only if the
          * image turns out to lack the kernel, so it reads them only then.) */
-        if (pl->verb == PLAN_FETCH &&
-            (r = fetch_archives_check(&(FetchRequest) {
-                                              .image = pl->image,
-                                              .kernel = pl->kernel,
-                                              .from = pl->fetch_from,
-                                              .mirror = pl->mirror,
-                                              .allow_unsigned = pl->allow_unsigned,
-                                              .dest = pl->packages,
-                                      },
-                                      &rp->archives)) < 0)
-                return r;
+        if (pl->verb == PLAN_FETCH) {
+                FetchRequest req = fetch_request(pl);
+
+                r = fetch_archives_check(&req, &rp->archives);
+                if (r < 0)
+                        return r;
+        }
         r = accel_resolve(o->accel, &rp->kvm);
         if (r < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "probing KVM failed: %m");
@@ -308,21 +316,16 @@ static int fetch_step(Repair *rp) {
         if (!mkdtemp(keydir))
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for keyrings: %m");
         r = apt_guest_sources(gu, keydir, &sources);
-        if (r >= 0)
-                r = fetch_kernel(&(FetchRequest) {
-                                         .image = pl->image,
-                                         .kernel = pl->kernel,
-                                         .flavour = flavour,
-                                         .from = pl->fetch_from,
-                                         .mirror = pl->mirror,
-                                         .allow_unsigned = pl->allow_unsigned,
-                                         .dest = pl->packages,
-                                         .status = status,
-                                         .status_len = len,
-                                         .guest_sources = &sources,
-                                         .arch = dpkg_arch(rp->before),
-                                 },
-                                 rp->archives, &rp->fetch);
+        if (r >= 0) {
+                FetchRequest req = fetch_request(pl);
+
+                req.flavour = flavour;
+                req.status = status;
+                req.status_len = len;
+                req.guest_sources = &sources;
+                req.arch = dpkg_arch(rp->before);
+                r = fetch_kernel(&req, rp->archives, &rp->fetch);
+        }
         {
                 char *argv[] = { "rm", "-rf", keydir, NULL };
 
