@@ -1,9 +1,10 @@
 #!/bin/bash
 # kpin dkms on the trixie image pinned to 6.1: the canary builds, installs
-# and verifies for 6.1 from a registered module, a source directory (with a
-# build options file) and a .deb; for 6.12 it fails with the compiler's
-# first error; --matrix says the same for both kernels without changing
-# anything.
+# and verifies for 6.1 from a registered module and a .deb; a source
+# directory whose build options file is not given fails (given, it builds:
+# t3002, through the build cache); for 6.12 the canary fails with the
+# compiler's first error; --matrix says the same for both kernels without
+# changing anything.
 . "$(dirname "$0")/lib.sh"
 
 PINNED=$(pinned_trixie) || exit 1
@@ -33,20 +34,8 @@ test_expect_success 'a registered module: already built by the kernel hook, veri
 	test -s out.qcow2
 '
 
-test_expect_success 'a source directory needing a build options file: built, installed, verified for 6.1' '
+test_expect_success 'a source directory whose build options file is not given: exit 8, nothing written' '
 	canary_variant src kpin-canary2 canary2 /etc/kpin-canary2/build.mk &&
-	echo "ccflags-y += -DKPIN_BUILD_CONFIG=1" >build.mk &&
-	run_kpin dkms "$PINNED" --source src --build-config "$PWD/build.mk=/etc/kpin-canary2/build.mk" \
-		-o src.qcow2 --json &&
-	test_must_be 0 &&
-	jq -e ".changed and .modules[0].module == \"kpin-canary2\" and .modules[0].built_now" out &&
-	jq -e ".modules[0].files == [\"/lib/modules/$K/updates/dkms/canary2.ko\"]" out &&
-	jq -e ".modules[0].vermagic | startswith(\"$K \")" out &&
-	run_kpin --accel tcg inspect --json src.qcow2 &&
-	jq -e "[.dkms[] | select(.module == \"kpin-canary2\") | .kernels[] | select(.kernel == \"$K\") | .status] == [\"installed\"]" out
-'
-
-test_expect_success 'without the build options file the same source fails: exit 8, nothing written' '
 	run_kpin dkms "$PINNED" --source src -o nocfg.qcow2 &&
 	test_must_be 8 &&
 	test_one_line_error "$PINNED" "kpin-canary2/2.0" "$K" &&
