@@ -6,11 +6,11 @@
 TRIXIE=$(fixture trixie) || exit 1
 
 # expect_refusal CODE FILE WORDS...: kpin inspect FILE fails with CODE, one
-# line naming FILE and WORDS, and FILE is unchanged.
+# line naming FILE and WORDS, and FILE (a regular file) is unchanged.
 expect_refusal() {
 	local code=$1 file=$2 sum=
 	shift 2
-	[ -e "$file" ] && sum=$(checksum "$file")
+	if [ -f "$file" ]; then sum=$(checksum "$file") || return 1; fi
 	run_kpin --accel tcg inspect "$file" &&
 	test_must_be "$code" &&
 	test_one_line_error "$file" "$@" &&
