@@ -54,25 +54,38 @@ test_expect_success 'the private key is in neither the image nor the report nor 
 	test "$(grep -ca "BEGIN PRIVATE KEY" signed.qcow2)" = "$(grep -ca "BEGIN PRIVATE KEY" "$PINNED")"
 '
 
-test_expect_success 'inspect names the signer: the site key, not DKMS'"'"'s own' '
-	run_kpin inspect signed.qcow2 --json &&
-	jq -e "[.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\")][0] |
-		.signer == \"kpin test site module key\" and (.dkms_key | not)" out
+test_expect_success 'the image read after the repair names the signer: the site key, not DKMS'"'"'s own' '
+	jq -e "[.after.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\")][0] |
+		.status == \"installed\" and .signer == \"kpin test site module key\" and (.dkms_key | not)" signed.json &&
+	jq -e "[.before.dkms[] | select(.module == \"kpin-canary\") | .kernels[] | select(.kernel == \"$K\")][0] |
+		.signer == \"DKMS module signing key\" and .dkms_key" signed.json
 '
 
 test_expect_success 'signed with DKMS'"'"'s own key: refused, and the verdict says why and what to do, in one line' '
-	run_kpin boot-test "$PINNED" --firmware uefi-secure --expect-kernel 6.1 --expect-module canary &&
+	run_kpin boot-test "$PINNED" --firmware uefi-secure --expect-kernel 6.1 --expect-module canary \
+		--expect-module nosuchmodule --junit sb.xml &&
 	test_must_be 10 &&
 	grep -q "^boot-test $PINNED: FAIL ($K, [0-9]* s, TCG, " out &&
 	grep -q "^  stages: firmware+GRUB [0-9.]*s GRUB->kernel [0-9.]*s " out &&
 	grep -qx "  ok    boots" out &&
 	grep -qx "  ok    kernel 6.1" out &&
 	grep -q "^  FAIL  module canary loads: .*the kernel refused module canary" out &&
+	grep -q "^  FAIL  module nosuchmodule loads: modprobe nosuchmodule failed in the guest: modprobe: FATAL: Module nosuchmodule not found" out &&
 	grep -qx "  ok    no failed units" out &&
 	grep -qx "  ok    cloud-init finishes" out &&
-	test "$(grep -c "^  FAIL " out)" = 1 &&
+	test "$(grep -c "^  FAIL " out)" = 2 &&
 	test_one_line_error "the kernel refused module canary" "signed by '"'"'DKMS module signing key'"'"'" \
 		"enroll that key as a MOK" "--sign-key"
+'
+
+test_expect_success 'its JUnit file: each failed check with its message, the others passed' '
+	xmllint --noout sb.xml &&
+	test "$(xmllint --xpath "string(//testsuite/@failures)" sb.xml)" = 2 &&
+	xmllint --xpath "string(//testcase[@name=\"module canary loads\"]/failure/@message)" sb.xml |
+		grep -q "the kernel refused module canary" &&
+	xmllint --xpath "string(//testcase[@name=\"module nosuchmodule loads\"]/failure/@message)" sb.xml |
+		grep -q "^modprobe nosuchmodule failed in the guest: modprobe: FATAL: Module nosuchmodule not found" &&
+	test "$(xmllint --xpath "count(//testcase[@name=\"kernel 6.1\"]/failure)" sb.xml)" = 0
 '
 
 test_done
