@@ -15,6 +15,7 @@
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
 
@@ -517,6 +518,7 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         gu = calloc(1, sizeof(Guest));
         if (!gu)
                 return -ENOMEM;
+        gu->guard = -1;
         gu->image = strdup(o->name ? o->name : image);
         if (!gu->image)
                 return -ENOMEM;
@@ -537,6 +539,9 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         if (guestfs_set_event_callback(g, on_console, GUESTFS_EVENT_APPLIANCE, 0, gu) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         gu->g = TAKE_PTR(g);
+        r = guestfs_get_pid(gu->g);
+        if (r > 0)
+                gu->guard = sigguard_add_appliance((pid_t) r);
         t0 = monotonic_s();
         r = inspect_and_mount(gu);
         if (r < 0)
@@ -552,6 +557,7 @@ int guest_close(Guest *gu) {
         if (!gu)
                 return 0;
         if (gu->g) {
+                sigguard_forget_appliance(gu->guard);
                 if (!gu->readonly) {
                         /* a process a guest command left behind can hold
                          * /sysroot/dev for a moment after the command ends */

@@ -43,6 +43,7 @@ typedef struct Guest {
         size_t tail_len;
         char **env;            /* NAME=VALUE for every streamed command */
         bool secrets_mounted;  /* a tmpfs on the guest's /run holds secrets */
+        int guard;             /* the appliance's slot in the signal guard, -1: none */
 } Guest;
 
 typedef struct GuestOpenOptions {

@@ -13,11 +13,15 @@
  * repair boots through throw-away overlays on top of them. */
 static char guard_files[8][PATH_MAX];
 static volatile pid_t guard_pid;
+static volatile pid_t guard_appliances[4];
 static char guard_run[5][PATH_MAX]; /* a VM's run directory: files, then the directory */
 
 static void on_fatal_signal(int sig) {
         if (guard_pid > 0)
                 kill(guard_pid, SIGKILL);
+        for (size_t i = 0; i < ELEMENTSOF(guard_appliances); i++)
+                if (guard_appliances[i] > 0)
+                        kill(guard_appliances[i], SIGKILL);
         /* in the order they were taken: a directory after the files in it */
         for (size_t i = 0; i < ELEMENTSOF(guard_files); i++)
                 if (guard_files[i][0] && unlink(guard_files[i]) < 0 && errno == EISDIR)
@@ -62,6 +66,21 @@ void sigguard_forget(int slot) {
 void sigguard_child(pid_t pid) {
         install();
         guard_pid = pid;
+}
+
+int sigguard_add_appliance(pid_t pid) {
+        install();
+        for (size_t i = 0; i < ELEMENTSOF(guard_appliances); i++)
+                if (guard_appliances[i] <= 0) {
+                        guard_appliances[i] = pid;
+                        return (int) i;
+                }
+        return -EMFILE;
+}
+
+void sigguard_forget_appliance(int slot) {
+        if (slot >= 0 && (size_t) slot < ELEMENTSOF(guard_appliances))
+                guard_appliances[slot] = 0;
 }
 
 void sigguard_run_dir(const char *dir, const char *const *files, size_t n) {
