@@ -541,7 +541,7 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         gu->g = TAKE_PTR(g);
         r = guestfs_get_pid(gu->g);
         if (r > 0)
-                gu->guard = sigguard_add_appliance((pid_t) r);
+                gu->guard = sigguard_add_child((pid_t) r);
         t0 = monotonic_s();
         r = inspect_and_mount(gu);
         if (r < 0)
@@ -557,7 +557,7 @@ int guest_close(Guest *gu) {
         if (!gu)
                 return 0;
         if (gu->g) {
-                sigguard_forget_appliance(gu->guard);
+                sigguard_forget_child(gu->guard);
                 if (!gu->readonly) {
                         /* a process a guest command left behind can hold
                          * /sysroot/dev for a moment after the command ends */

@@ -12,16 +12,13 @@
  * a probe-injecting boot test leaves, the result before its rename); a
  * repair boots through throw-away overlays on top of them. */
 static char guard_files[8][PATH_MAX];
-static volatile pid_t guard_pid;
-static volatile pid_t guard_appliances[4];
+static volatile pid_t guard_children[5]; /* a test VM, open appliances */
 static char guard_run[5][PATH_MAX]; /* a VM's run directory: files, then the directory */
 
 static void on_fatal_signal(int sig) {
-        if (guard_pid > 0)
-                kill(guard_pid, SIGKILL);
-        for (size_t i = 0; i < ELEMENTSOF(guard_appliances); i++)
-                if (guard_appliances[i] > 0)
-                        kill(guard_appliances[i], SIGKILL);
+        for (size_t i = 0; i < ELEMENTSOF(guard_children); i++)
+                if (guard_children[i] > 0)
+                        kill(guard_children[i], SIGKILL);
         /* in the order they were taken: a directory after the files in it */
         for (size_t i = 0; i < ELEMENTSOF(guard_files); i++)
                 if (guard_files[i][0] && unlink(guard_files[i]) < 0 && errno == EISDIR)
@@ -63,24 +60,19 @@ void sigguard_forget(int slot) {
                 guard_files[slot][0] = '\0';
 }
 
-void sigguard_child(pid_t pid) {
+int sigguard_add_child(pid_t pid) {
         install();
-        guard_pid = pid;
-}
-
-int sigguard_add_appliance(pid_t pid) {
-        install();
-        for (size_t i = 0; i < ELEMENTSOF(guard_appliances); i++)
-                if (guard_appliances[i] <= 0) {
-                        guard_appliances[i] = pid;
+        for (size_t i = 0; i < ELEMENTSOF(guard_children); i++)
+                if (guard_children[i] <= 0) {
+                        guard_children[i] = pid;
                         return (int) i;
                 }
         return -EMFILE;
 }
 
-void sigguard_forget_appliance(int slot) {
-        if (slot >= 0 && (size_t) slot < ELEMENTSOF(guard_appliances))
-                guard_appliances[slot] = 0;
+void sigguard_forget_child(int slot) {
+        if (slot >= 0 && (size_t) slot < ELEMENTSOF(guard_children))
+                guard_children[slot] = 0;
 }
 
 void sigguard_run_dir(const char *dir, const char *const *files, size_t n) {

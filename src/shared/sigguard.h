@@ -14,14 +14,13 @@
 int sigguard_add_file(const char *path);
 /* Forgets a slot (the file was renamed into place or removed); safe on -1. */
 void sigguard_forget(int slot);
-/* A child (a test VM) killed with kpin; 0 to forget it. */
-void sigguard_child(pid_t pid);
-/* A libguestfs appliance's QEMU, killed with kpin: libguestfs's own
- * recovery process is a fork of kpin with kpin's name, so `pkill kpin`
- * ends it too and the appliance would run on. A slot, or -EMFILE. */
-int sigguard_add_appliance(pid_t pid);
-/* Forgets it (before the appliance is shut down); safe on -1. */
-void sigguard_forget_appliance(int slot);
+/* A child killed with kpin: a test VM, or a libguestfs appliance's QEMU
+ * (libguestfs's own recovery process is a fork of kpin with kpin's name,
+ * so `pkill kpin` ends it too and the appliance would run on). A slot, or
+ * -EMFILE when all are taken. */
+int sigguard_add_child(pid_t pid);
+/* Forgets it, as the child is stopped; safe on -1. */
+void sigguard_forget_child(int slot);
 /* A VM's run directory and its files (at most 4), removed too; NULL to
  * forget them. */
 void sigguard_run_dir(const char *dir, const char *const *files, size_t n);

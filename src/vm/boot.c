@@ -282,7 +282,7 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         Run run = { .o = o, .r = &res };
         double deadline, stop_at = 0;
         pid_t pid;
-        int r;
+        int r, guard = -1;
 
         dir = strprintf("%s/kpin-boot-XXXXXX", host_tmpdir());
         if (!dir || !mkdtemp(dir))
@@ -362,7 +362,7 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
                 execvp(argv[0], argv);
                 _exit(127);
         }
-        sigguard_child(pid);
+        guard = sigguard_add_child(pid);
 
         /* QEMU holds the VM until the console socket has its reader */
         for (unsigned i = 0; i < 200 && con < 0; i++) {
@@ -424,7 +424,6 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         if (res.probe_done)
                 (void) wait_child(pid, 3000);
         stop_qemu(pid, qmp);
-        sigguard_child(0);
         res.seconds = monotonic_s() - run.t0;
         res.tail = tail_lines(&run, 15);
         if (!res.probe_done && !res.failure)
@@ -434,6 +433,7 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         res = (BootResult) {};
         r = 0;
 out:
+        sigguard_forget_child(guard);
         free(m);
         free(run.grub_error);
         boot_result_done(&res);
