@@ -153,7 +153,7 @@ DEPS := build-essential pkg-config libguestfs-dev libguestfs-tools linux-image-a
 	qemu-system-x86 qemu-utils ovmf debootstrap valgrind dpkg-dev jq libxml2-utils \
 	packer debhelper clang-14 libfuzzer-14-dev apt-utils dosfstools mtools gnupg acl \
 	slurmctld slurmd slurm-client munge python3-importlib-resources fdisk e2fsprogs \
-	bison flex libelf-dev bc libssl-dev rsync cpio kmod fakeroot
+	bison flex libelf-dev bc libssl-dev rsync cpio kmod fakeroot vde-switch
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \

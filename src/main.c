@@ -10,6 +10,7 @@
 #include "shared/cleanup.h"
 #include "shared/log.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 
 typedef struct Verb {
         const char *name;
@@ -534,6 +535,8 @@ int main(int argc, char **argv) {
                 r = check_verb(&ctx, args, opt_names, &verb);
         if (r >= 0) {
                 ctx.verb = verb->name;
+                /* what a kpin killed with -9 left in $TMPDIR */
+                (void) tmpdir_reap_stale();
                 r = verb->run(&ctx, args + 1);
         }
         if (r >= 0)

@@ -73,6 +73,7 @@ static int plan_boot_test(const Options *o, const Profile *p, Plan *pl, char **r
         pl->memory_mb = PICK(o, OPT_MEMORY, o->memory_mb, p->memory_mb ? p->memory_mb : PLAN_MEMORY_DEFAULT);
         pl->serial_log = o->serial_log;
         pl->uefi_vars = o->uefi_vars ? o->uefi_vars : p->uefi_vars;
+        pl->network_units_fail = p->network_units_fail > 0;
         if (pl->timeout_s < 1 || pl->timeout_s > 86400)
                 return refuse(ret_error, pl->verb, "--timeout takes 1 to 86400 seconds");
         if (pl->memory_mb < 256 || pl->memory_mb > 65536)

@@ -125,6 +125,7 @@ typedef struct Plan {
         unsigned firmware;
         int memory_mb;
         const char *serial_log, *uefi_vars;
+        bool network_units_fail;    /* units failing only for want of the network's servers fail the boot */
 
         const char *junit;
 } Plan;

@@ -53,12 +53,29 @@ static const char probe_body[] =
         "\t\t\twhile IFS= read -r k; do out \"module-kernel=$m $(printf '%s' \"$k\" | cut -c1-300)\"; done\n"
         "\tfi\n"
         "done\n"
-        "f=$(systemctl --failed --plain --no-legend --no-pager 2>/dev/null | awk '{print $1}' | grep -v '^kpin-probe' | tr '\\n' ' ')\n"
-        "out \"failed-units=$f\"\n"
+        /* the boot's own start jobs end first (a wait-online that fails does so
+         * on its own schedule): at most 150 s, the probe's own job aside */
+        "i=0\n"
+        "while [ $i -lt 150 ] && systemctl list-jobs --no-legend --no-pager 2>/dev/null | grep -v kpin-probe | grep -q .; do\n"
+        "\tsleep 1; i=$((i + 1))\n"
+        "done\n"
+        "out \"settled=$i\"\n"
         "if command -v cloud-init >/dev/null; then\n"
         "\tci=$(timeout 60 cloud-init status --wait 2>/dev/null | sed -n 's/^status: *//p' | head -n1)\n"
         "\tout \"cloud-init=${ci:-unknown}\"\n"
         "fi\n"
+        "f=$(systemctl --failed --plain --no-legend --no-pager 2>/dev/null | awk '{print $1}' | grep -v '^kpin-probe' | tr '\\n' ' ')\n"
+        "out \"failed-units=$f\"\n"
+        /* what kpin needs to tell a unit that failed for want of the network's other hosts */
+        "for u in $(printf '%s\\n' $f | head -n 16); do\n"
+        "\tsystemctl show -p Type,What,Options,Requires,BindsTo,Wants,RequiredBy,WantedBy,Before,After \"$u\" 2>/dev/null |\n"
+        "\t\tcut -c1-600 | while IFS= read -r l; do out \"unit-prop=$u $l\"; done\n"
+        "done\n"
+        "out \"net-addr=$(ip -o -4 addr show scope global 2>/dev/null | awk '{print $2 \"=\" $4}' | tr '\\n' ' ')\"\n"
+        "out \"network-online=$(systemctl is-active network-online.target 2>/dev/null)\"\n"
+        "for w in systemd-networkd-wait-online.service NetworkManager-wait-online.service ifupdown-wait-online.service; do\n"
+        "\tif systemctl -q is-enabled \"$w\" 2>/dev/null; then out \"wait-online=$w $(systemctl is-active \"$w\")\"; fi\n"
+        "done\n"
         "if command -v dkms >/dev/null; then\n"
         "\tdkms status 2>/dev/null | head -n 50 | while IFS= read -r l; do out \"dkms=$l\"; done\n"
         "fi\n"
@@ -139,7 +156,7 @@ static int add_credential(char ***l, const char *name, const char *value) {
         return strv_consume(l, strprintf("io.systemd.credential.binary:%s=%s", name, b64));
 }
 
-int probe_smbios_credentials(const char *token, char * const *modules, char ***ret) {
+int probe_smbios_credentials(const char *token, char * const *modules, const char *networkd, char ***ret) {
         _cleanup_free_ char *script = NULL, *unit = NULL;
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -157,6 +174,15 @@ int probe_smbios_credentials(const char *token, char * const *modules, char ***r
         if (r >= 0)
                 r = add_credential(&l, "systemd.unit-dropin.multi-user.target~kpin-probe",
                                    "[Unit]\nWants=" PROBE_UNIT_NAME "\n");
+        /* the NIC's address for systemd-networkd: systemd-network-generator
+         * puts network.network.* credentials in /run/systemd/network, and
+         * runs first even where the image did not enable it */
+        if (networkd && r >= 0)
+                r = add_credential(&l, "network.network." PROBE_NETWORK_NAME, networkd);
+        if (networkd && r >= 0)
+                r = add_credential(&l, "systemd.unit-dropin.systemd-networkd.service~" PROBE_NETWORK_NAME,
+                                   "[Unit]\nWants=systemd-network-generator.service\n"
+                                   "After=systemd-network-generator.service\n");
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(l);

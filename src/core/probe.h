@@ -14,6 +14,9 @@
 #define PROBE_UNIT_NAME "kpin-probe.service"
 #define PROBE_UNIT_PATH "/etc/systemd/system/" PROBE_UNIT_NAME
 #define PROBE_WANTS_PATH "/etc/systemd/system/multi-user.target.wants/" PROBE_UNIT_NAME
+/* The test VM's systemd-networkd file (core/netconf.h), first in order */
+#define PROBE_NETWORK_NAME "00-kpin-test-vm"
+#define PROBE_NETWORK_PATH "/etc/systemd/network/" PROBE_NETWORK_NAME ".network"
 
 /* Module names end up in the script: [A-Za-z0-9_-], at most 64. */
 bool probe_module_name_ok(const char *m);
@@ -27,9 +30,10 @@ int probe_unit(const char *exec_start, const char *import_credential, char **ret
 /* The probe as SMBIOS type 11 strings ("io.systemd.credential.binary:
  * NAME=BASE64") for QEMU's -smbios: an extra unit, a drop-in that makes
  * multi-user.target want it, and the script as a credential the unit
- * imports. For guests whose systemd reads them (256 and later); nothing is
- * written to the disk. */
-int probe_smbios_credentials(const char *token, char * const *modules, char ***ret);
+ * imports; with networkd (a .network file's text), that file for
+ * systemd-networkd too. For guests whose systemd reads them (256 and
+ * later); nothing is written to the disk. */
+int probe_smbios_credentials(const char *token, char * const *modules, const char *networkd, char ***ret);
 
 /* RFC 4648 base64 of n bytes. */
 char *base64_encode(const void *data, size_t n);

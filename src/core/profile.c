@@ -16,6 +16,7 @@ typedef enum KeyType {
         KEY_BUILD_CONFIGS,
         KEY_BOOL,
         KEY_OLD,
+        KEY_NETWORK_UNITS, /* warn | fail */
         KEY_SECONDS,
         KEY_MEGABYTES,
         KEY_FIRMWARE,
@@ -54,6 +55,7 @@ static const Key keys[] = {
         K("boot-test", "firmware", KEY_FIRMWARE, firmware),
         K("boot-test", "memory", KEY_MEGABYTES, memory_mb),
         K("boot-test", "uefi-vars", KEY_PATH, uefi_vars),
+        K("boot-test", "network-units", KEY_NETWORK_UNITS, network_units_fail),
 };
 #undef K
 
@@ -229,6 +231,14 @@ static int handler(void *user, const char *section, const char *name, const char
                         *(int *) field = 1;
                 else
                         return fail(ps, strprintf("old: '%s' is not keep or purge", value));
+                return 1;
+        case KEY_NETWORK_UNITS:
+                if (strcmp(value, "warn") == 0)
+                        *(int *) field = 0;
+                else if (strcmp(value, "fail") == 0)
+                        *(int *) field = 1;
+                else
+                        return fail(ps, strprintf("network-units: '%s' is not warn or fail", value));
                 return 1;
         case KEY_SECONDS:
         case KEY_MEGABYTES: {

@@ -37,6 +37,8 @@ typedef struct Profile {
         unsigned firmware;      /* 0: unset, else as firmware_spec_parse() */
         int memory_mb;          /* 0: unset */
         char *uefi_vars;        /* OVMF variable store to start from (a MOK enrolled) */
+        int network_units_fail; /* [boot-test] network-units = fail: units that failed only for want of
+                                 * the network's servers fail the boot too (default warn) */
 } Profile;
 
 /* Parses text as the profile at path. On a bad line: -EINVAL and

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "netconf.h"
 #include "qemuargv.h"
 #include "shared/cleanup.h"
 #include "shared/strv.h"
@@ -89,11 +90,12 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                 return -EINVAL;
         if (c->seed && !safe_path(c->seed))
                 return -EINVAL;
+        if (c->net_switch && (!safe_path(c->net_switch) || netconf_check(c->mac, "0.0.0.0/8") < 0))
+                return -EINVAL;
 
         const char *fixed[] = {
                 c->binary ? c->binary : "qemu-system-x86_64",
                 "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
-                "-nic", "none",             /* no network */
                 /* Secure Boot: the variable store only writable from SMM. No
                  * HPET (as libvirt and mkosi give VMs): emulating it costs the
                  * host CPU, and a trixie guest under TCG once stopped for good
@@ -150,6 +152,18 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                         r = add(&l, "-smbios", NULL);
                 if (r >= 0)
                         r = add(&l, "type=11,value=%s", *s);
+        }
+        /* one NIC on the private segment, without an option ROM (no
+         * network boot to try, no iPXE to load), or none at all */
+        if (r >= 0)
+                r = add(&l, c->net_switch ? "-netdev" : "-nic", NULL);
+        if (r >= 0)
+                r = add(&l, c->net_switch ? "vde,id=net0,sock=%s" : "none", c->net_switch);
+        if (c->net_switch) {
+                if (r >= 0)
+                        r = add(&l, "-device", NULL);
+                if (r >= 0)
+                        r = add(&l, "virtio-net-pci,netdev=net0,romfile=,mac=%s", c->mac);
         }
         if (r >= 0)
                 r = add(&l, "-chardev", NULL);

@@ -33,9 +33,12 @@ int firmware_spec_parse(const char *s, unsigned *ret);
  * Under KVM the VMs get the host's CPU. */
 #define KPIN_TCG_CPU "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16"
 
-/* A boot-test VM, as data. It gets no network, no host shares, no
- * display; its serial console and QMP are unix sockets QEMU listens on
- * (the serial one holds the VM until kpin connects, so no byte is lost). */
+/* A test VM, as data. It gets no host shares, no display, and no network
+ * but one NIC on kpin's private segment when net_switch is set (a
+ * vde_switch socket directory: unix sockets only, nothing reaches the
+ * host's IP stack); its serial console and QMP are unix sockets QEMU
+ * listens on (the serial one holds the VM until kpin connects, so no byte
+ * is lost). */
 typedef struct QemuConfig {
         const char *binary;         /* NULL: qemu-system-x86_64 */
         bool kvm;
@@ -48,6 +51,8 @@ typedef struct QemuConfig {
         char * const *smbios_strings; /* SMBIOS type 11 OEM strings (systemd credentials) */
         const char *serial_socket;
         const char *qmp_socket;
+        const char *net_switch;     /* vde_switch --sock directory, or NULL: no NIC at all */
+        const char *mac;            /* the NIC's MAC (with net_switch) */
 } QemuConfig;
 
 /* -EINVAL if a required field is missing or a path would be misparsed by

@@ -8,7 +8,7 @@
 #include "shared/cleanup.h"
 #include "shared/log.h"
 
-int probe_inject(Guest *gu, const char *token, char * const *modules) {
+int probe_inject(Guest *gu, const char *token, char * const *modules, const char *networkd) {
         _cleanup_free_ char *script = NULL, *unit = NULL;
         int r;
 
@@ -30,5 +30,12 @@ int probe_inject(Guest *gu, const char *token, char * const *modules) {
         if (guestfs_ln_s(gu->g, PROBE_UNIT_PATH, PROBE_WANTS_PATH) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "%s: cannot enable the boot probe: %s", gu->image,
                                 guest_last_error(gu));
+        /* the NIC's address, for an image whose systemd-networkd runs (a file
+         * no other network manager reads); cloud-init's images get theirs
+         * from the seed instead */
+        if (networkd && (guestfs_mkdir_p(gu->g, "/etc/systemd/network") < 0 ||
+                         guest_write_file(gu, PROBE_NETWORK_PATH, networkd, strlen(networkd)) < 0))
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "%s: cannot write the test VM's network into the overlay: %s",
+                                gu->image, guest_last_error(gu));
         return 0;
 }

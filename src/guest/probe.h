@@ -5,5 +5,5 @@
 
 /* Writes the boot-test probe (core/probe.h) into a writable guest that
  * will be booted and thrown away: for guests whose systemd cannot take it
- * as SMBIOS credentials. */
-int probe_inject(Guest *gu, const char *token, char * const *modules);
+ * as SMBIOS credentials; with networkd, the test VM's .network file too. */
+int probe_inject(Guest *gu, const char *token, char * const *modules, const char *networkd);

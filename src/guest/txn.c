@@ -21,9 +21,9 @@
 
 #define TEMP_PREFIX ".kpin-"
 
-/* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone; with numbered,
- * ".kpin-PID-NAMEN.*" (the scratch overlays in $TMPDIR). */
-static void remove_stale_temps(const char *dir, const char *name, bool numbered) {
+/* Removes ".kpin-PID-NAME.*" temps in dir whose PID is gone (those in
+ * $TMPDIR: shared/tmpdir.h). */
+static void remove_stale_temps(const char *dir, const char *name) {
         DIR *d = opendir(dir);
         struct dirent *de;
 
@@ -35,18 +35,9 @@ static void remove_stale_temps(const char *dir, const char *name, bool numbered)
 
                 if (!startswith(de->d_name, TEMP_PREFIX))
                         continue;
-                const char *after;
-
                 pid = strtol(de->d_name + strlen(TEMP_PREFIX), &end, 10);
-                if (end == de->d_name + strlen(TEMP_PREFIX) || *end != '-' || !startswith(end + 1, name))
-                        continue;
-                after = end + 1 + strlen(name);
-                if (numbered) {
-                        if (!isdigit((unsigned char) *after))
-                                continue;
-                        after += strspn(after, "0123456789");
-                }
-                if (*after != '.')
+                if (end == de->d_name + strlen(TEMP_PREFIX) || *end != '-' || !startswith(end + 1, name) ||
+                    end[1 + strlen(name)] != '.')
                         continue;
                 if (pid > 0 && (kill((pid_t) pid, 0) == 0 || errno != ESRCH))
                         continue; /* another kpin is working on it */
@@ -91,12 +82,6 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
         t->image = realpath(image, NULL);
         if (!t->image)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: %m", image);
-        /* what a killed run's boot test or matrix left in $TMPDIR */
-        static bool tmpdir_swept;
-        if (!tmpdir_swept) {
-                remove_stale_temps(host_tmpdir(), "scratch", true);
-                tmpdir_swept = true;
-        }
         if (!out && !in_place) {
                 /* scratch: a throw-away overlay in $TMPDIR, never committed */
                 static unsigned n_scratch;
@@ -124,7 +109,7 @@ int txn_begin(const char *image, ImageFormat format, const char *out, bool in_pl
                 if (access(dir, W_OK) < 0)
                         return log_fail(KPIN_EXIT_IMAGE_MISSING, -errno, "%s: cannot write to %s: %m", t->target, dir);
 
-                remove_stale_temps(dir, name, false);
+                remove_stale_temps(dir, name);
                 t->overlay = strprintf("%s/" TEMP_PREFIX "%d-%s.overlay.qcow2", dir, (int) getpid(), name);
                 t->tmp_out = strprintf("%s/" TEMP_PREFIX "%d-%s.out.tmp", dir, (int) getpid(), name);
                 if (!t->overlay || !t->tmp_out)

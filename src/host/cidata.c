@@ -11,23 +11,14 @@
 #include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 
 Cidata *cidata_free(Cidata *c) {
         if (!c)
                 return NULL;
-        if (c->dir) {
-                _cleanup_free_ char *md = strprintf("%s/meta-data", c->dir), *ud = strprintf("%s/user-data", c->dir);
-
-                if (md)
-                        unlink(md);
-                if (ud)
-                        unlink(ud);
-                if (c->path)
-                        unlink(c->path);
-                rmdir(c->dir);
-        }
-        sigguard_forget(c->guard);
-        sigguard_forget(c->guard_dir);
+        if (c->dir)
+                (void) sigguard_remove_tree(c->dir, 1);
+        sigguard_forget_dir(c->guard_dir);
         free(c->dir);
         free(c->path);
         free(c);
@@ -53,41 +44,42 @@ static int run(char * const *argv) {
         return 0;
 }
 
-int cidata_make(const char *instance_id, Cidata **ret) {
+int cidata_make(const char *instance_id, const char *network_config, Cidata **ret) {
         _cleanup_(cidata_freep) Cidata *c = calloc(1, sizeof(Cidata));
-        _cleanup_free_ char *md = NULL, *ud = NULL, *meta = NULL;
+        _cleanup_free_ char *md = NULL, *ud = NULL, *nc = NULL, *meta = NULL;
         int r;
 
         if (!c)
                 return -ENOMEM;
-        c->guard = c->guard_dir = -1;
-        c->dir = strprintf("%s/kpin-seed-XXXXXX", host_tmpdir());
+        c->guard_dir = -1;
+        c->dir = tmpdir_make("seed");
         if (!c->dir)
-                return -ENOMEM;
-        if (!mkdtemp(c->dir)) {
-                c->dir = mfree(c->dir);
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for the cloud-init seed: %m");
-        }
+        c->guard_dir = sigguard_add_dir(c->dir);
+        if (c->guard_dir < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, c->guard_dir, "%s: cannot guard the seed's directory: %m", c->dir);
         c->path = strprintf("%s/seed.img", c->dir);
         md = strprintf("%s/meta-data", c->dir);
         ud = strprintf("%s/user-data", c->dir);
+        nc = strprintf("%s/network-config", c->dir);
         meta = strprintf("instance-id: kpin-boot-test-%s\nlocal-hostname: kpin-boot-test\n", instance_id);
-        if (!c->path || !md || !ud || !meta)
+        if (!c->path || !md || !ud || !nc || !meta)
                 return -ENOMEM;
-        c->guard = sigguard_add_file(c->path);
-        c->guard_dir = sigguard_add_file(c->dir);
-        if ((r = write_text(md, meta)) < 0 || (r = write_text(ud, "#cloud-config\n")) < 0)
+        if ((r = write_text(md, meta)) < 0 || (r = write_text(ud, "#cloud-config\n")) < 0 ||
+            (network_config && (r = write_text(nc, network_config)) < 0))
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot write the cloud-init seed: %m");
         {
                 char *mkfs[] = { "/usr/sbin/mkfs.vfat", "-C", "-n", "CIDATA", c->path, "1024", NULL };
-                char *copy[] = { "mcopy", "-i", c->path, md, ud, "::", NULL };
+                char *copy[] = { "mcopy", "-i", c->path, md, ud, network_config ? nc : NULL, "::", NULL };
 
+                if (!network_config) /* the target directory in nc's place */
+                        copy[5] = "::", copy[6] = NULL;
                 if ((r = run(mkfs)) < 0 || (r = run(copy)) < 0)
                         return r;
         }
-        /* only seed.img stays: what a signal removes is the image and the directory */
         (void) unlink(md);
         (void) unlink(ud);
+        (void) unlink(nc);
         *ret = TAKE_PTR(c);
         return 0;
 }

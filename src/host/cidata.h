@@ -2,17 +2,17 @@
 #pragma once
 
 /* A NoCloud seed for cloud-init: a small FAT disk labelled CIDATA with an
- * instance-id and empty user-data, made on the host with mkfs.vfat and
+ * instance-id, empty user-data and, if given, a network-config (the VM's
+ * NIC on kpin's private segment), made on the host with mkfs.vfat and
  * mcopy (no mount), so an image boots as on a node's first boot instead of
  * waiting on metadata that never comes. */
 typedef struct Cidata {
-        char *dir;
+        char *dir;         /* kpin-seed-PID-XXXXXX, removed whole */
         char *path;        /* the raw disk */
-        int guard;     /* seed.img, then its directory */
         int guard_dir;
 } Cidata;
 
-int cidata_make(const char *instance_id, Cidata **ret);
+int cidata_make(const char *instance_id, const char *network_config, Cidata **ret);
 Cidata *cidata_free(Cidata *c);
 static inline void cidata_freep(Cidata **c) {
         cidata_free(*c);

@@ -17,7 +17,9 @@
 #include "shared/log.h"
 #include "shared/spawn.h"
 #include "shared/strbuf.h"
+#include "shared/sigguard.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 
 #define DEFAULT_MIRROR "http://deb.debian.org/debian"
 #define DEFAULT_SECURITY_MIRROR "http://deb.debian.org/debian-security"
@@ -31,6 +33,7 @@ void fetch_result_done(FetchResult *r) {
 
 typedef struct Apt {
         char *dir;                    /* the throw-away configuration */
+        int guard;                    /* removed with it on a fatal signal */
         char **opts;                  /* -o ... for every apt command */
 } Apt;
 
@@ -43,6 +46,8 @@ static int rm_rf(const char *path) {
 static void apt_done(Apt *a) {
         if (a->dir)
                 (void) rm_rf(a->dir);
+        if (a->dir)
+                sigguard_forget_dir(a->guard);
         free(a->dir);
         strv_free(a->opts);
         *a = (Apt) {};
@@ -67,13 +72,12 @@ static int apt_mkdirs(Apt *a) {
         static const char *const dirs[] = { "etc", "etc/sources.list.d", "etc/preferences.d", "state", "state/lists",
                                             "state/lists/partial", "cache", "archives", "archives/partial" };
 
-        a->dir = strprintf("%s/kpin-fetch-XXXXXX", host_tmpdir());
+        a->dir = tmpdir_make("fetch");
         if (!a->dir)
-                return -ENOMEM;
-        if (!mkdtemp(a->dir)) {
-                a->dir = mfree(a->dir);
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for apt: %m");
-        }
+        a->guard = sigguard_add_dir(a->dir);
+        if (a->guard < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, a->guard, "%s: cannot guard apt's directory: %m", a->dir);
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *d = strprintf("%s/%s", a->dir, dirs[i]);
 

@@ -27,6 +27,13 @@ typedef struct BootTest {
         char *cloud_init;            /* cloud-init's status as the probe read it, NULL without cloud-init */
         BootCheck checks[BOOT_TEST_MAX_CHECKS];
         size_t n_checks, n_failed;
+        /* units that failed only for want of the network's servers, "UNIT: why";
+         * not counted unless [boot-test] network-units = fail */
+        char **unit_warnings;
+        bool network_units_fail;
+        char mac[18];                /* the VM's NIC ("" without one), its address and how the guest got it */
+        const char *address, *net_form;
+        char *guest_addresses;       /* what the guest had, as the probe saw it ("ens3=10.213.0.10/24") */
 } BootTest;
 
 /* Every boot of one boot-test step. */
@@ -45,11 +52,19 @@ typedef struct BootTarget {
         bool probe_in_disk;          /* written into disk; else passed as SMBIOS credentials */
         const char *grub_kernel;     /* what GRUB's default boots: the expectation unless one is given */
         unsigned firmwares;          /* 1 << Firmware: the paths the image has */
-        bool cloud_init;             /* boot it with a NoCloud seed */
+        bool cloud_init;             /* boot it with a NoCloud seed (its network-config: the NIC's address) */
+        /* The VM's NIC on a private segment of its own (vm/netswitch.h), at
+         * NETCONF_BOOT_ADDRESS: how the guest learns it is chosen by the
+         * caller, since a file written into the disk must name the MAC. */
+        const char *mac;
+        const char *networkd;        /* a .network file to pass as a systemd credential, or NULL */
+        const char *net_form;        /* "cloud-init seed", "systemd credential", "overlay file" or "none" */
 } BootTarget;
 
 /* A random token of BOOT_TEST_TOKEN_LEN [a-z0-9] characters. */
 int boot_test_token(char ret[static BOOT_TEST_TOKEN_LEN + 1]);
+/* A random MAC for the test VM's NIC (core/netconf.h). */
+int boot_test_mac(char ret[static 18]);
 /* Which firmwares a --firmware spec boots on an image that has the paths
  * in supported (1 << Firmware): auto is its first path (BIOS, then UEFI),
  * all is each of BIOS and UEFI it has. */

@@ -10,6 +10,7 @@
 
 #include "core/activity.h"
 #include "core/kver.h"
+#include "core/netconf.h"
 #include "core/probe.h"
 #include "guest/apt.h"
 #include "guest/probe.h"
@@ -18,8 +19,9 @@
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/progress.h"
-#include "shared/spawn.h"
+#include "shared/sigguard.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 
 static const char *const step_names[_STEP_MAX] = {
         [STEP_OPEN] = "open", [STEP_FETCH] = "fetch", [STEP_PIN] = "pin", [STEP_DKMS] = "dkms",
@@ -298,7 +300,7 @@ static int fetch_step(Repair *rp) {
         _cleanup_free_ char *flavour = NULL, *status = NULL, *keydir = NULL;
         _cleanup_(apt_sources_done) AptSources sources = {};
         size_t len;
-        int r;
+        int r, guard;
 
         if (pin_flavour(rp->before, pl->flavour, pl->kernel, &flavour) < 0 && pl->flavour)
                 return -ENOMEM;
@@ -310,12 +312,12 @@ static int fetch_step(Repair *rp) {
         if (r < 0)
                 return log_fail(KPIN_EXIT_UNSUPPORTED, r, "%s: cannot read /var/lib/dpkg/status in the guest: %s", pl->image,
                                 r == -EIO ? guest_last_error(gu) : strerror(-r));
-        keydir = strprintf("%s/kpin-keys-XXXXXX", host_tmpdir());
+        keydir = tmpdir_make("keys");
         if (!keydir)
-                return -ENOMEM;
-        if (!mkdtemp(keydir))
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for keyrings: %m");
-        r = apt_guest_sources(gu, keydir, &sources);
+        guard = sigguard_add_dir(keydir);
+        r = guard < 0 ? log_fail(KPIN_EXIT_ENVIRONMENT, guard, "%s: cannot guard the keyrings' directory: %m", keydir)
+                      : apt_guest_sources(gu, keydir, &sources);
         if (r >= 0) {
                 FetchRequest req = fetch_request(pl);
 
@@ -326,11 +328,8 @@ static int fetch_step(Repair *rp) {
                 req.arch = dpkg_arch(rp->before);
                 r = fetch_kernel(&req, rp->archives, &rp->fetch);
         }
-        {
-                char *argv[] = { "rm", "-rf", keydir, NULL };
-
-                (void) spawn_run(argv, 0, NULL);
-        }
+        (void) sigguard_remove_tree(keydir, 2);
+        sigguard_forget_dir(guard);
         if (r < 0)
                 return r;
         rp->fetch_ran = true;
@@ -472,13 +471,21 @@ static int verify_step(Repair *rp) {
 static int boot_test_step(Repair *rp) {
         const Plan *pl = rp->plan;
         const GuestState *st = rp->after ? rp->after : rp->before;
-        char token[BOOT_TEST_TOKEN_LEN + 1];
+        char token[BOOT_TEST_TOKEN_LEN + 1], mac[18];
         bool in_disk = st->systemd_major < PROBE_SYSTEMD_CREDENTIALS;
+        bool cloud_init = dpkg_installed(dpkg_status_find(st->dpkg, "cloud-init"));
+        _cleanup_free_ char *networkd = NULL;
         int r;
 
         r = boot_test_token(token);
+        if (r >= 0)
+                r = boot_test_mac(mac);
         if (r < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot draw a random token: %m");
+        /* the NIC's address in the form the image takes it: cloud-init's from
+         * the seed, else systemd-networkd's file (a credential or the overlay) */
+        if (!cloud_init && (r = netconf_networkd(mac, NETCONF_BOOT_ADDRESS, &networkd)) < 0)
+                return r;
         if (in_disk) {
                 log_debug("the guest's systemd %u takes no credentials: writing the probe into the overlay",
                           st->systemd_major);
@@ -490,7 +497,7 @@ static int boot_test_step(Repair *rp) {
                         if (r < 0)
                                 return r;
                 }
-                r = probe_inject(rp->session.gu, token, pl->expect_modules);
+                r = probe_inject(rp->session.gu, token, pl->expect_modules, networkd);
                 if (r < 0)
                         return r;
         }
@@ -505,7 +512,10 @@ static int boot_test_step(Repair *rp) {
                                    .probe_in_disk = in_disk,
                                    .grub_kernel = rp->pin_ran ? rp->pin.release : st->grub_kernel,
                                    .firmwares = st->boot.firmwares,
-                                   .cloud_init = dpkg_installed(dpkg_status_find(st->dpkg, "cloud-init")),
+                                   .cloud_init = cloud_init,
+                                   .mac = mac,
+                                   .networkd = in_disk ? NULL : networkd,
+                                   .net_form = cloud_init ? "cloud-init seed" : in_disk ? "overlay file" : "systemd credential",
                            },
                            pl, rp->kvm, &rp->boot);
         if (r < 0)

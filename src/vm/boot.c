@@ -23,6 +23,7 @@
 #include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 
 #define TAIL_MAX 4096
 #define MAX_PROBE_LINES 512
@@ -282,11 +283,16 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
         Run run = { .o = o, .r = &res };
         double deadline, stop_at = 0;
         pid_t pid;
-        int r, guard = -1;
+        int r, guard = -1, guard_dir = -1;
 
-        dir = strprintf("%s/kpin-boot-XXXXXX", host_tmpdir());
-        if (!dir || !mkdtemp(dir))
-                return log_fail(KPIN_EXIT_ENVIRONMENT, dir ? -errno : -ENOMEM, "cannot create a directory for the VM: %m");
+        dir = tmpdir_make("boot");
+        if (!dir)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for the VM: %m");
+        guard_dir = sigguard_add_dir(dir);
+        if (guard_dir < 0) {
+                r = log_fail(KPIN_EXIT_ENVIRONMENT, guard_dir, "%s: cannot guard the VM's directory: %m", dir);
+                goto out;
+        }
         serial = strprintf("%s/console.sock", dir);
         qmp = strprintf("%s/qmp.sock", dir);
         qemu_log = strprintf("%s/qemu.log", dir);
@@ -295,15 +301,10 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
                 goto out;
         }
         vars_copy = o->firmware != FIRMWARE_BIOS ? strprintf("%s/vars.fd", dir) : NULL;
-        {
-                const char *files[] = { serial, qmp, qemu_log, vars_copy };
-
-                sigguard_run_dir(dir, files, ELEMENTSOF(files));
-        }
         QemuConfig qc = {
                 .binary = getenv("KPIN_QEMU"), .kvm = o->kvm, .memory_mb = o->memory_mb, .smp = o->smp,
                 .disk = o->disk, .firmware = o->firmware, .serial_socket = serial, .qmp_socket = qmp,
-                .seed = o->seed, .smbios_strings = o->smbios_strings,
+                .seed = o->seed, .smbios_strings = o->smbios_strings, .net_switch = o->net_switch, .mac = o->mac,
         };
         if (o->firmware != FIRMWARE_BIOS) {
                 const char *vars = o->uefi_vars ? o->uefi_vars : ovmf_file(ovmf_vars[o->firmware]);
@@ -363,6 +364,12 @@ int vm_boot(const BootOptions *o, BootResult *ret) {
                 _exit(127);
         }
         guard = sigguard_add_child(pid);
+        if (guard < 0) {
+                kill(pid, SIGKILL);
+                (void) wait_child(pid, 5000);
+                r = log_fail(KPIN_EXIT_ENVIRONMENT, guard, "cannot guard the VM's QEMU: %m");
+                goto out;
+        }
 
         /* QEMU holds the VM until the console socket has its reader */
         for (unsigned i = 0; i < 200 && con < 0; i++) {
@@ -437,16 +444,8 @@ out:
         free(m);
         free(run.grub_error);
         boot_result_done(&res);
-        if (serial)
-                unlink(serial);
-        if (qmp)
-                unlink(qmp);
-        if (qemu_log)
-                unlink(qemu_log);
-        if (vars_copy)
-                unlink(vars_copy);
         if (dir)
-                rmdir(dir);
-        sigguard_run_dir(NULL, NULL, 0);
+                (void) sigguard_remove_tree(dir, 2);
+        sigguard_forget_dir(guard_dir);
         return r;
 }

@@ -18,6 +18,8 @@ typedef struct BootOptions {
         const char *uefi_vars;      /* UEFI: the variable store to start from (copied); NULL: OVMF's */
         const char *seed;           /* a cloud-init seed disk, or NULL */
         char * const *smbios_strings; /* systemd credentials, or NULL */
+        const char *net_switch;     /* the private segment's switch (vm/netswitch.h), or NULL: no NIC */
+        const char *mac;            /* the NIC's MAC, with net_switch */
 } BootOptions;
 
 typedef enum BootStage {

@@ -37,8 +37,13 @@ static void test_command_line_beats_profile(void **state) {
         assert_int_equal(pl.firmware, FIRMWARE_SPEC_ALL);
         assert_int_equal(pl.memory_mb, 2048);                  /* the profile's */
         assert_string_equal(pl.uefi_vars, "/srv/kpin/OVMF_VARS-mok.fd");
+        assert_false(pl.network_units_fail);                   /* unset: network-only failures warn */
         assert_string_equal(pl.profile_name, "hpc-compute");
         assert_string_equal(pl.output, "out.qcow2");
+
+        p.network_units_fail = 1;
+        assert_int_equal(plan_make(PLAN_REPAIR, &o, &p, NULL, &pl, &error), 0);
+        assert_true(pl.network_units_fail);                    /* [boot-test] network-units = fail */
 
         /* the image on the command line wins too; --no-boot-test turns it off */
         o.used |= OPT_NO_BOOT_TEST;

@@ -42,7 +42,7 @@ static void test_credentials(void **state) {
         char *modules[] = { "canary", NULL }, **c = NULL, *unit = NULL;
 
         (void) state;
-        assert_int_equal(probe_smbios_credentials("abcdefghij012345", modules, &c), 0);
+        assert_int_equal(probe_smbios_credentials("abcdefghij012345", modules, NULL, &c), 0);
         assert_int_equal(strv_length(c), 3);
         assert_true(startswith(c[0], "io.systemd.credential.binary:kpin.probe="));
         assert_true(startswith(c[1], "io.systemd.credential.binary:systemd.extra-unit.kpin-probe.service="));
@@ -56,6 +56,38 @@ static void test_credentials(void **state) {
         assert_non_null(strstr(unit, "\nExecStart=/bin/sh %d/kpin.probe\nImportCredential=kpin.probe\n"));
         assert_non_null(strstr(unit, "\nAfter=multi-user.target\n"));
         free(unit);
+        /* with the NIC's .network file: for systemd-network-generator, which networkd waits for */
+        assert_int_equal(probe_smbios_credentials("abcdefghij012345", modules, "[Match]\nMACAddress=52:54:00:0a:bc:de\n", &c), 0);
+        assert_int_equal(strv_length(c), 5);
+        /* "[Match]\nMACAddress=52:54:00:0a:bc:de\n" */
+        assert_string_equal(c[3], "io.systemd.credential.binary:network.network.00-kpin-test-vm="
+                                  "W01hdGNoXQpNQUNBZGRyZXNzPTUyOjU0OjAwOjBhOmJjOmRlCg==");
+        assert_true(startswith(c[4], "io.systemd.credential.binary:systemd.unit-dropin.systemd-networkd.service~00-kpin-test-vm="));
+        for (size_t i = 0; c[i]; i++)
+                assert_null(strchr(c[i], ','));
+        strv_free(c);
+}
+
+/* The probe waits for the boot's start jobs and cloud-init before it reads
+ * the failed units, and tells kpin what it needs to judge them. */
+static void test_script_order(void **state) {
+        char *s = NULL;
+        const char *settle, *ci, *failed, *props;
+
+        (void) state;
+        assert_int_equal(probe_script("abcdefghij012345", NULL, &s), 0);
+        settle = strstr(s, "systemctl list-jobs");
+        ci = strstr(s, "cloud-init status --wait");
+        failed = strstr(s, "systemctl --failed");
+        props = strstr(s, "systemctl show -p Type,What,Options,Requires,BindsTo,Wants,RequiredBy,WantedBy,Before,After");
+        assert_non_null(settle);
+        assert_non_null(ci);
+        assert_non_null(failed);
+        assert_non_null(props);
+        assert_true(settle < ci && ci < failed && failed < props);
+        assert_non_null(strstr(s, "out \"unit-prop=$u $l\""));
+        assert_non_null(strstr(s, "out \"net-addr="));
+        free(s);
 }
 
 /* A PE32+ head: MZ, e_lfanew, PE\0\0, the optional header with 16 data
@@ -85,6 +117,7 @@ int main(void) {
                 cmocka_unit_test(test_script),
                 cmocka_unit_test(test_base64),
                 cmocka_unit_test(test_credentials),
+                cmocka_unit_test(test_script_order),
                 cmocka_unit_test(test_pe_signed),
         };
         return cmocka_run_group_tests_name("probe", tests, NULL, NULL);

@@ -36,6 +36,7 @@ static void test_good(void **state) {
         assert_int_equal(p.firmware, 1u << FIRMWARE_UEFI);
         assert_int_equal(p.memory_mb, 2048);
         assert_string_equal(p.uefi_vars, "images/OVMF_VARS-mok.fd");
+        assert_int_equal(p.network_units_fail, 1);
         profile_done(&p);
         free(text);
 }
@@ -55,6 +56,7 @@ static void test_defaults(void **state) {
         assert_int_equal(p.hold, -1);
         assert_int_equal(p.firmware, 0);
         assert_int_equal(p.timeout_s, 0);
+        assert_int_equal(p.network_units_fail, 0);
         profile_done(&p);
 
         /* an empty profile is valid: the command line says the rest */
@@ -99,6 +101,7 @@ static void test_errors(void **state) {
                 { "[boot-test]\ntimeout = 10s\n", "p.conf:2: timeout: '10s' is not a number of seconds from 1 to 86400" },
                 { "[boot-test]\ntimeout = -5\n", "p.conf:2: timeout: '-5' is not a number of seconds from 1 to 86400" },
                 { "[boot-test]\nmemory = 99999999999999999999\n", "p.conf:2: memory: '99999999999999999999' is not a number of MiB from 256 to 65536" },
+                { "[boot-test]\nnetwork-units = ignore\n", "p.conf:2: network-units: 'ignore' is not warn or fail" },
                 { "[boot-test]\nfirmware = coreboot\n", "p.conf:2: firmware: 'coreboot' is not auto, all or a list of bios, uefi and uefi-secure" },
                 { "[boot-test]\nfirmware = bios,\n", "p.conf:2: firmware: 'bios,' is not auto, all or a list of bios, uefi and uefi-secure" },
                 { "[kernel]\nfetch-from = deb nope\n", "p.conf:2: fetch-from: 'deb nope' is not a whole \"deb URI SUITE COMPONENT\" line" },

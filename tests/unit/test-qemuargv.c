@@ -84,6 +84,33 @@ static void test_secure_boot_seed_credentials(void **state) {
         assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
 }
 
+/* One NIC on the private segment: vde on a unix socket, its own MAC, no
+ * option ROM; never a user-mode, tap or socket backend. */
+static void test_private_nic(void **state) {
+        QemuConfig c = { .memory_mb = 1024, .smp = 1, .disk = "/d", .serial_socket = "/s", .qmp_socket = "/q",
+                         .net_switch = "/var/tmp/kpin-boot-1-x/switch", .mac = "52:54:00:0a:bc:de" };
+        char **argv = NULL;
+
+        (void) state;
+        assert_int_equal(qemu_argv(&c, &argv), 0);
+        assert_true(has_pair(argv, "-netdev", "vde,id=net0,sock=/var/tmp/kpin-boot-1-x/switch"));
+        assert_true(has_pair(argv, "-device", "virtio-net-pci,netdev=net0,romfile=,mac=52:54:00:0a:bc:de"));
+        assert_false(strv_contains(argv, "-nic"));
+        /* the one backend is vde: no user, tap, socket or stream netdev */
+        for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+                if (strcmp(argv[i], "-netdev") == 0)
+                        assert_true(startswith(argv[i + 1], "vde,"));
+        strv_free(argv);
+        /* a MAC that is not one, a switch path QEMU would misparse */
+        c.mac = "52:54:00:0a:bc";
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+        c.mac = NULL;
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+        c.mac = "52:54:00:0a:bc:de";
+        c.net_switch = "/tmp/a,b";
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+}
+
 static void test_firmware_spec(void **state) {
         unsigned s;
         Firmware f;
@@ -129,6 +156,7 @@ int main(void) {
                 cmocka_unit_test(test_bios_tcg),
                 cmocka_unit_test(test_uefi_kvm),
                 cmocka_unit_test(test_secure_boot_seed_credentials),
+                cmocka_unit_test(test_private_nic),
                 cmocka_unit_test(test_firmware_spec),
                 cmocka_unit_test(test_refused),
         };
