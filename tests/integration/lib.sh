@@ -241,6 +241,11 @@ golden_json() {
 test_golden() {
 	golden_json "$2" >"$TRASH/$1.norm" || return 1
 	if [ -n "${KPIN_GOLDEN_UPDATE:-}" ]; then
+		# CI never blesses its own output
+		if [ -n "${CI:-}" ]; then
+			echo "KPIN_GOLDEN_UPDATE is refused where CI is set" >&2
+			return 1
+		fi
 		cp "$TRASH/$1.norm" "$ROOT/tests/integration/golden/$1.json"
 	fi
 	diff -u "$ROOT/tests/integration/golden/$1.json" "$TRASH/$1.norm" >&2
@@ -300,7 +305,9 @@ test_chain_lint() {
 
 # Prerequisites: test_set_prereq NAME, or test_lazy_prereq NAME 'script'
 # (run once, when a test first needs it; its output is the reason it is
-# missing). A test that needs a missing one prints "skip" and why.
+# missing). A test names them as git's t/ does: "A,B" needs both, "!A"
+# runs only where A is missing. A test whose prerequisites do not hold
+# prints "skip" and why.
 declare -A test_prereq=() test_lazy=() test_prereq_why=()
 test_set_prereq() { test_prereq[$1]=1; }
 test_lazy_prereq() { test_lazy[$1]=$2; }
@@ -315,6 +322,32 @@ test_have_prereq() {
 		fi
 	fi
 	[ "${test_prereq[$p]:-0}" = 1 ]
+}
+
+# test_prereqs_hold LIST: every prerequisite of a comma list holds ("!P":
+# P does not); else 1 with why in $test_prereq_missing.
+test_prereqs_hold() {
+	local p list
+	IFS=, read -r -a list <<<"$1"
+	for p in "${list[@]}"; do
+		if [ "${p#!}" != "$p" ]; then
+			if test_have_prereq "${p#!}"; then
+				test_prereq_missing="$p: ${p#!} holds here"
+				return 1
+			fi
+		elif ! test_have_prereq "$p"; then
+			test_prereq_missing="$p: ${test_prereq_why[$p]:-not set}"
+			return 1
+		fi
+	done
+}
+
+# test_when_finished CMD: inside a test body, CMD runs when the test ends,
+# passed or failed (a VM, a switch or a daemon the test started); the
+# latest first. A failing CMD fails the test.
+test_when_finished() {
+	{ printf '%s\n' "$1" && { [ ! -e "$TRASH/.test-cleanup" ] || cat "$TRASH/.test-cleanup"; }; } >"$TRASH/.test-cleanup.new" &&
+	mv "$TRASH/.test-cleanup.new" "$TRASH/.test-cleanup"
 }
 
 # LONG: the slowest cases beyond the CI budget (90 minutes on 2 cores under
@@ -334,17 +367,27 @@ test_expect_success() {
 	[ $# = 3 ] && { _t_prereq=$1; shift; }
 	_t_title=$1 _t_body=$2
 	test_count=$((test_count + 1))
-	if [ -n "$_t_prereq" ] && ! test_have_prereq "$_t_prereq"; then
+	if [ -n "$_t_prereq" ] && ! test_prereqs_hold "$_t_prereq"; then
 		test_skipped=$((test_skipped + 1))
-		echo "ok $test_count # skip $_t_title (missing $_t_prereq: ${test_prereq_why[$_t_prereq]:-not set})"
+		echo "ok $test_count # skip $_t_title (missing $test_prereq_missing)"
 		return 0
 	fi
 	_t_start=$SECONDS
 	if ! test_chain_lint "$_t_body" >"$TRASH/.test-out" 2>&1; then
 		_t_rc=117
 	else
-		(set -e; eval "$_t_body") >"$TRASH/.test-out" 2>&1 </dev/null
+		rm -f "$TRASH/.test-cleanup"
+		(
+			(set -e; eval "$_t_body")
+			_t_body_rc=$?
+			if [ -e "$TRASH/.test-cleanup" ] && ! (set -e; . "$TRASH/.test-cleanup"); then
+				echo "test_when_finished failed:" && cat "$TRASH/.test-cleanup"
+				[ "$_t_body_rc" != 0 ] || _t_body_rc=1
+			fi
+			exit "$_t_body_rc"
+		) >"$TRASH/.test-out" 2>&1 </dev/null
 		_t_rc=$?
+		rm -f "$TRASH/.test-cleanup"
 	fi
 	if [ "$_t_rc" = 0 ]; then
 		echo "ok $test_count - $_t_title"

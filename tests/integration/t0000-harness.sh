@@ -69,6 +69,40 @@ test_expect_success 'a missing prerequisite is a skip with its reason, not a pas
 	grep -q "1 passed, 0 failed, 1 skipped" prereq.out
 '
 
+test_expect_success 'prerequisites combine (A,B) and negate (!A), as in git'"'"'s t/' '
+	run_script combine "test_set_prereq HERE" "test_lazy_prereq GONE \"echo not here; false\"" \
+		"test_expect_success !GONE \"where GONE is missing\" \"true\"" \
+		"test_expect_success !HERE \"where HERE is missing\" \"false\"" \
+		"test_expect_success HERE,!GONE \"both hold\" \"true\"" \
+		"test_expect_success HERE,GONE \"one does not\" \"false\"" &&
+	grep -q "^ok 1 - where GONE is missing$" combine.out &&
+	grep -q "^ok 2 # skip where HERE is missing (missing !HERE: HERE holds here)$" combine.out &&
+	grep -q "^ok 3 - both hold$" combine.out &&
+	grep -q "^ok 4 # skip one does not (missing GONE: not here)$" combine.out &&
+	grep -q "2 passed, 0 failed, 2 skipped" combine.out
+'
+
+test_expect_success 'test_when_finished runs after a passing and a failing body, and its failure counts' '
+	run_script finished \
+		"test_expect_success \"passes\" \"test_when_finished \\\"touch $PWD/after-pass\\\" && true\"" \
+		"test_expect_success \"fails\" \"test_when_finished \\\"touch $PWD/after-fail\\\" && false\"" \
+		"test_expect_success \"cleanup fails\" \"test_when_finished false && true\"" &&
+	grep -q "^ok 1 - passes$" finished.out &&
+	grep -q "^not ok 2 - fails$" finished.out &&
+	grep -q "^not ok 3 - cleanup fails$" finished.out &&
+	test -e after-pass && test -e after-fail
+'
+
+test_expect_success 'golden files are never blessed where CI is set' '
+	mkdir -p golden-ci && echo "{\"a\": 1}" >golden-ci/r.json &&
+	run_script golden "test_expect_success \"bless\" \"test_golden nonexistent-golden $PWD/golden-ci/r.json\"" &&
+	grep -q "^not ok 1 - bless$" golden.out &&
+	CI=true KPIN_GOLDEN_UPDATE=1 run_script golden2 "test_expect_success \"bless\" \"test_golden nonexistent-golden $PWD/golden-ci/r.json\"" &&
+	grep -q "^not ok 1 - bless$" golden2.out &&
+	grep -q "KPIN_GOLDEN_UPDATE is refused where CI is set" golden2.out &&
+	test ! -e "$ROOT/tests/integration/golden/nonexistent-golden.json"
+'
+
 # every test_expect_success block of every script, evaluated with a
 # test_expect_success that only lints (the bodies do not run)
 test_expect_success 'every body of every script has an unbroken && chain' '

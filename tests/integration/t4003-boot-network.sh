@@ -84,6 +84,7 @@ test_expect_success 'a unit that fails on its own: FAIL naming it, exit 10, the 
 test_expect_success 'kill -9 while the VM boots: QEMU and the switch go with kpin, the next run removes what was left' '
 	"$KPIN_BIN" boot-test "$BOOKWORM" >bg.out 2>bg.err &
 	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null || :" &&
 	for ((i = 0; i < 60; i++)); do pgrep -f "$TRASH/tmp/kpin-boot-$pid-" >/dev/null && break; sleep 1; done &&
 	pgrep -f "vde_switch --sock $TRASH/tmp/kpin-net-$pid-" >/dev/null &&
 	kill -KILL $pid && { wait $pid || :; } &&
