@@ -64,6 +64,12 @@ int firmware_spec_parse(const char *s, unsigned *ret) {
         return 0;
 }
 
+int qemu_vcpus(long host_cores, size_t n_vms) {
+        long per = n_vms ? host_cores / (long) n_vms : host_cores;
+
+        return per >= 2 ? 2 : 1;
+}
+
 /* QEMU splits option values at commas: a path with one would be read as
  * another option. */
 static bool safe_path(const char *p) {

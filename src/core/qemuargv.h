@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum Firmware {
         FIRMWARE_BIOS,
@@ -54,6 +55,11 @@ typedef struct QemuConfig {
         const char *net_switch;     /* vde_switch --sock directory, or NULL: no NIC at all */
         const char *mac;            /* the NIC's MAC (with net_switch) */
 } QemuConfig;
+
+/* vCPUs for each of n_vms VMs run at once on a host with host_cores: two
+ * where each has them (a boot under TCG uses no more), one where they would
+ * share the cores. */
+int qemu_vcpus(long host_cores, size_t n_vms);
 
 /* -EINVAL if a required field is missing or a path would be misparsed by
  * QEMU's option syntax (a comma). */

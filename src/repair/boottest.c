@@ -221,7 +221,7 @@ static int boot_once(const BootTarget *tg, const Plan *pl, bool kvm, Firmware fw
                             .kvm = kvm,
                             .firmware = fw,
                             .memory_mb = pl->memory_mb,
-                            .smp = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1,
+                            .smp = qemu_vcpus(sysconf(_SC_NPROCESSORS_ONLN), 1),
                             .timeout_s = pl->timeout_s,
                             .token = tg->token,
                             .expect_kernel = t->expect,

@@ -274,178 +274,255 @@ static const char *const ovmf_vars[_FIRMWARE_MAX][3] = {
         [FIRMWARE_UEFI_SECURE] = { "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd", NULL },
 };
 
-int vm_boot(const BootOptions *o, BootResult *ret) {
-        _cleanup_free_ char *dir = NULL, *serial = NULL, *qmp = NULL, *qemu_log = NULL, *vars_copy = NULL;
-        _cleanup_strv_free_ char **argv = NULL;
-        _cleanup_close_ int con = -1, logfd = -1;
-        BootResult res = { .at = { -1, -1, -1, -1, -1 } };
-        ConsoleMatcher *m = NULL;
-        Run run = { .o = o, .r = &res };
-        double deadline, stop_at = 0;
+/* One VM: its run directory (sockets, QEMU's log, the UEFI variables'
+ * copy), its QEMU, its console and what the console said so far. */
+struct VmInstance {
+        BootOptions o;
+        char *dir, *serial, *qmp, *qemu_log, *vars_copy;
+        int guard, guard_dir;
         pid_t pid;
-        int r, guard = -1, guard_dir = -1;
+        int con, logfd;
+        ConsoleMatcher *m;
+        Run run;
+        BootResult res;
+        double deadline, stop_at;
+        bool finished;
+};
 
-        dir = tmpdir_make("boot");
-        if (!dir)
+VmInstance *vm_free(VmInstance *vm) {
+        if (!vm)
+                return NULL;
+        if (vm->pid > 0)
+                stop_qemu(vm->pid, vm->qmp);
+        sigguard_forget_child(vm->guard);
+        free(vm->m);
+        free(vm->run.grub_error);
+        boot_result_done(&vm->res);
+        if (vm->con >= 0)
+                close(vm->con);
+        if (vm->logfd >= 0)
+                close(vm->logfd);
+        if (vm->dir)
+                (void) sigguard_remove_tree(vm->dir, 2);
+        sigguard_forget_dir(vm->guard_dir);
+        free(vm->dir);
+        free(vm->serial);
+        free(vm->qmp);
+        free(vm->qemu_log);
+        free(vm->vars_copy);
+        free(vm);
+        return NULL;
+}
+
+/* The run directory, its paths, and the QEMU command line. */
+static int vm_prepare(VmInstance *vm, char ***ret_argv) {
+        const BootOptions *o = &vm->o;
+        int r;
+
+        vm->dir = tmpdir_make("boot");
+        if (!vm->dir)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for the VM: %m");
-        guard_dir = sigguard_add_dir(dir);
-        if (guard_dir < 0) {
-                r = log_fail(KPIN_EXIT_ENVIRONMENT, guard_dir, "%s: cannot guard the VM's directory: %m", dir);
-                goto out;
-        }
-        serial = strprintf("%s/console.sock", dir);
-        qmp = strprintf("%s/qmp.sock", dir);
-        qemu_log = strprintf("%s/qemu.log", dir);
-        if (!serial || !qmp || !qemu_log) {
-                r = -ENOMEM;
-                goto out;
-        }
-        vars_copy = o->firmware != FIRMWARE_BIOS ? strprintf("%s/vars.fd", dir) : NULL;
+        vm->guard_dir = sigguard_add_dir(vm->dir);
+        if (vm->guard_dir < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, vm->guard_dir, "%s: cannot guard the VM's directory: %m", vm->dir);
+        vm->serial = strprintf("%s/console.sock", vm->dir);
+        vm->qmp = strprintf("%s/qmp.sock", vm->dir);
+        vm->qemu_log = strprintf("%s/qemu.log", vm->dir);
+        vm->vars_copy = o->firmware != FIRMWARE_BIOS ? strprintf("%s/vars.fd", vm->dir) : NULL;
+        if (!vm->serial || !vm->qmp || !vm->qemu_log || (o->firmware != FIRMWARE_BIOS && !vm->vars_copy))
+                return -ENOMEM;
         QemuConfig qc = {
                 .binary = getenv("KPIN_QEMU"), .kvm = o->kvm, .memory_mb = o->memory_mb, .smp = o->smp,
-                .disk = o->disk, .firmware = o->firmware, .serial_socket = serial, .qmp_socket = qmp,
+                .disk = o->disk, .firmware = o->firmware, .serial_socket = vm->serial, .qmp_socket = vm->qmp,
                 .seed = o->seed, .smbios_strings = o->smbios_strings, .net_switch = o->net_switch, .mac = o->mac,
         };
         if (o->firmware != FIRMWARE_BIOS) {
                 const char *vars = o->uefi_vars ? o->uefi_vars : ovmf_file(ovmf_vars[o->firmware]);
 
                 qc.ovmf_code = ovmf_file(ovmf_codes[o->firmware]);
-                if (!qc.ovmf_code || !vars) {
-                        r = log_fail(KPIN_EXIT_ENVIRONMENT, -ENOENT, "%s needs OVMF (Debian package ovmf): no %s",
-                                     firmware_label(o->firmware), qc.ovmf_code ? ovmf_vars[o->firmware][0] : ovmf_codes[o->firmware][0]);
-                        goto out;
-                }
+                if (!qc.ovmf_code || !vars)
+                        return log_fail(KPIN_EXIT_ENVIRONMENT, -ENOENT, "%s needs OVMF (Debian package ovmf): no %s",
+                                        firmware_label(o->firmware),
+                                        qc.ovmf_code ? ovmf_vars[o->firmware][0] : ovmf_codes[o->firmware][0]);
                 /* the VM writes its variables: into a copy, never the store kpin was given */
-                if (!vars_copy || (r = copy_file(vars, vars_copy)) < 0) {
-                        r = log_fail(KPIN_EXIT_ENVIRONMENT, vars_copy ? r : -ENOMEM, "%s: cannot copy the UEFI variables: %m",
-                                     vars);
-                        goto out;
-                }
-                qc.ovmf_vars = vars_copy;
+                r = copy_file(vars, vm->vars_copy);
+                if (r < 0)
+                        return log_fail(KPIN_EXIT_ENVIRONMENT, r, "%s: cannot copy the UEFI variables: %m", vars);
+                qc.ovmf_vars = vm->vars_copy;
         }
-        r = qemu_argv(&qc, &argv);
-        if (r < 0) {
-                r = log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot build the QEMU command line for %s", o->disk);
-                goto out;
-        }
-        m = malloc(sizeof(ConsoleMatcher));
-        if (!m || console_init(m, o->token, on_event, &run) < 0) {
-                r = -ENOMEM;
-                goto out;
-        }
+        r = qemu_argv(&qc, ret_argv);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot build the QEMU command line for %s", o->disk);
+        vm->m = malloc(sizeof(ConsoleMatcher));
+        if (!vm->m || console_init(vm->m, o->token, on_event, &vm->run) < 0)
+                return -ENOMEM;
         if (o->serial_log) {
-                logfd = open(o->serial_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (logfd < 0) {
-                        r = log_fail(KPIN_EXIT_USAGE, -errno, "%s: %m", o->serial_log);
-                        goto out;
-                }
+                vm->logfd = open(o->serial_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (vm->logfd < 0)
+                        return log_fail(KPIN_EXIT_USAGE, -errno, "%s: %m", o->serial_log);
         }
+        return 0;
+}
 
-        run.t0 = monotonic_s();
-        pid = fork();
-        if (pid < 0) {
-                r = log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "fork: %m");
-                goto out;
-        }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR), lf = open(qemu_log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+static void exec_qemu(char **argv, const char *qemu_log) {
+        int null = open("/dev/null", O_RDWR), lf = open(qemu_log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-                /* QEMU dies with kpin, even on kill -9 */
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() == 1)
-                        _exit(127);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                if (lf >= 0) {
-                        dup2(lf, STDOUT_FILENO);
-                        dup2(lf, STDERR_FILENO);
-                }
-                execvp(argv[0], argv);
+        /* QEMU dies with kpin, even on kill -9 */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
                 _exit(127);
+        if (null >= 0)
+                dup2(null, STDIN_FILENO);
+        if (lf >= 0) {
+                dup2(lf, STDOUT_FILENO);
+                dup2(lf, STDERR_FILENO);
         }
-        guard = sigguard_add_child(pid);
-        if (guard < 0) {
-                kill(pid, SIGKILL);
-                (void) wait_child(pid, 5000);
-                r = log_fail(KPIN_EXIT_ENVIRONMENT, guard, "cannot guard the VM's QEMU: %m");
-                goto out;
-        }
+        execvp(argv[0], argv);
+        _exit(127);
+}
 
+/* Why QEMU did not start: the first line of its log. */
+static char *qemu_log_line(const char *qemu_log) {
+        char buf[1024] = "";
+        _cleanup_close_ int fd = open(qemu_log, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        return *buf ? strdup(buf) : NULL;
+}
+
+int vm_start(const BootOptions *o, VmInstance **ret) {
+        _cleanup_(vm_freep) VmInstance *vm = calloc(1, sizeof(VmInstance));
+        _cleanup_strv_free_ char **argv = NULL;
+        int r;
+
+        if (!vm)
+                return -ENOMEM;
+        vm->o = *o;
+        vm->guard = vm->guard_dir = -1;
+        vm->con = vm->logfd = -1;
+        vm->res = (BootResult) { .at = { -1, -1, -1, -1, -1 } };
+        vm->run = (Run) { .o = &vm->o, .r = &vm->res };
+        r = vm_prepare(vm, &argv);
+        if (r < 0)
+                return r;
+        vm->run.t0 = monotonic_s();
+        vm->deadline = vm->run.t0 + o->timeout_s;
+        vm->pid = fork();
+        if (vm->pid < 0) {
+                vm->pid = 0;
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "fork: %m");
+        }
+        if (vm->pid == 0)
+                exec_qemu(argv, vm->qemu_log);
+        vm->guard = sigguard_add_child(vm->pid);
+        if (vm->guard < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, vm->guard, "cannot guard the VM's QEMU: %m");
         /* QEMU holds the VM until the console socket has its reader */
-        for (unsigned i = 0; i < 200 && con < 0; i++) {
-                con = connect_unix(serial);
-                if (con < 0) {
-                        if (wait_child(pid, 0))
+        for (unsigned i = 0; i < 200 && vm->con < 0; i++) {
+                vm->con = connect_unix(vm->serial);
+                if (vm->con < 0) {
+                        if (wait_child(vm->pid, 0))
                                 break;
                         usleep(50 * 1000);
                 }
         }
-        if (con < 0) {
-                _cleanup_free_ char *why = NULL;
-                size_t len;
-                FILE *f = fopen(qemu_log, "re");
+        if (vm->con < 0) {
+                _cleanup_free_ char *why = qemu_log_line(vm->qemu_log);
 
-                if (f) {
-                        why = calloc(1, 1024);
-                        len = why ? fread(why, 1, 1023, f) : 0;
-                        fclose(f);
-                        if (why)
-                                why[strcspn(why, "\n")] = '\0';
-                        (void) len;
-                }
-                stop_qemu(pid, qmp);
-                r = log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "QEMU did not start: %s",
-                             why && *why ? why : "its console never appeared");
-                goto out;
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "QEMU did not start: %s",
+                                why ? why : "its console never appeared");
         }
+        *ret = TAKE_PTR(vm);
+        return 0;
+}
 
-        deadline = run.t0 + o->timeout_s;
-        for (;;) {
-                struct pollfd p = { .fd = con, .events = POLLIN };
-                double now = monotonic_s();
-                char buf[8192];
-                ssize_t n;
+/* Whether the VM's verdict is known, deciding the timeout and the second
+ * of context after a failure. */
+static bool vm_done(VmInstance *vm, double now) {
+        if (vm->finished || vm->res.probe_done || (vm->stop_at > 0 && now >= vm->stop_at))
+                return true;
+        if (now >= vm->deadline) {
+                vm->res.timed_out = true;
+                return true;
+        }
+        if (vm->res.failure && vm->stop_at == 0)
+                vm->stop_at = now + 1.0; /* a second more of context, then stop */
+        return false;
+}
 
-                if (res.probe_done || (stop_at > 0 && now >= stop_at))
-                        break;
-                if (now >= deadline) {
-                        res.timed_out = true;
-                        break;
-                }
-                if (res.failure && stop_at == 0)
-                        stop_at = now + 1.0; /* a second more of context, then stop */
-                if (poll(&p, 1, 200) <= 0) {
-                        progress_update(NULL);
+/* What the VM's console has now: <0 only when it closed (QEMU exited). */
+static int vm_read(VmInstance *vm) {
+        char buf[8192];
+        ssize_t n = read(vm->con, buf, sizeof(buf));
+
+        if (n <= 0)
+                return -EPIPE;
+        if (vm->logfd >= 0)
+                (void) !write(vm->logfd, buf, n);
+        keep_tail(&vm->run, buf, n);
+        console_feed(vm->m, buf, n);
+        return 0;
+}
+
+int vm_poll(VmInstance *const *vms, size_t n, unsigned timeout_ms) {
+        struct pollfd p[n ? n : 1];
+        size_t idx[n ? n : 1], k = 0, running = 0;
+        double now = monotonic_s();
+
+        for (size_t i = 0; i < n; i++) {
+                if (vms[i]->finished)
+                        continue;
+                if (vm_done(vms[i], now)) {
+                        vms[i]->finished = true;
                         continue;
                 }
-                n = read(con, buf, sizeof(buf));
-                if (n <= 0)
-                        break; /* QEMU closed the console: it exited */
-                if (logfd >= 0)
-                        (void) !write(logfd, buf, n);
-                keep_tail(&run, buf, n);
-                console_feed(m, buf, n);
+                p[k] = (struct pollfd) { .fd = vms[i]->con, .events = POLLIN };
+                idx[k++] = i;
         }
-        console_finish(m);
+        if (k == 0)
+                return 0;
+        if (poll(p, k, (int) timeout_ms) <= 0) {
+                progress_update(NULL);
+                return (int) k;
+        }
+        for (size_t j = 0; j < k; j++)
+                if (p[j].revents && vm_read(vms[idx[j]]) < 0)
+                        vms[idx[j]]->finished = true; /* QEMU closed the console: it exited */
+        for (size_t i = 0; i < n; i++)
+                running += !vms[i]->finished;
+        return (int) running;
+}
+
+int vm_finish(VmInstance *vm, BootResult *ret) {
+        console_finish(vm->m);
         /* the probe powers the VM off itself: give it a moment */
-        if (res.probe_done)
-                (void) wait_child(pid, 3000);
-        stop_qemu(pid, qmp);
-        res.seconds = monotonic_s() - run.t0;
-        res.tail = tail_lines(&run, 15);
-        if (!res.probe_done && !res.failure)
-                res.failure = res.timed_out ? strprintf("no verdict within %u s (the probe never reported)", o->timeout_s)
-                                            : strdup("the VM stopped before the probe reported");
-        *ret = res;
-        res = (BootResult) {};
-        r = 0;
-out:
-        sigguard_forget_child(guard);
-        free(m);
-        free(run.grub_error);
-        boot_result_done(&res);
-        if (dir)
-                (void) sigguard_remove_tree(dir, 2);
-        sigguard_forget_dir(guard_dir);
-        return r;
+        if (vm->res.probe_done)
+                (void) wait_child(vm->pid, 3000);
+        stop_qemu(vm->pid, vm->qmp);
+        vm->pid = 0;
+        vm->res.seconds = monotonic_s() - vm->run.t0;
+        vm->res.tail = tail_lines(&vm->run, 15);
+        if (!vm->res.probe_done && !vm->res.failure)
+                vm->res.failure = vm->res.timed_out
+                                          ? strprintf("no verdict within %u s (the probe never reported)", vm->o.timeout_s)
+                                          : strdup("the VM stopped before the probe reported");
+        *ret = vm->res;
+        vm->res = (BootResult) {};
+        return 0;
+}
+
+int vm_boot(const BootOptions *o, BootResult *ret) {
+        _cleanup_(vm_freep) VmInstance *vm = NULL;
+        int r;
+
+        r = vm_start(o, &vm);
+        if (r < 0)
+                return r;
+        while (vm_poll(&vm, 1, 200) > 0)
+                ;
+        return vm_finish(vm, ret);
 }

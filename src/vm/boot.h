@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/console.h"
 #include "core/qemuargv.h"
@@ -46,6 +47,23 @@ typedef struct BootResult {
 
 void boot_result_done(BootResult *r);
 const char *boot_stage_to_string(BootStage s);
+
+/* A running VM (several at once: a poll loop drives them all). */
+typedef struct VmInstance VmInstance;
+
+/* Starts QEMU on the disk (its own run directory, guarded; a child that
+ * dies with kpin) and connects its console; <0 if it did not start. */
+int vm_start(const BootOptions *o, VmInstance **ret);
+/* Reads every unfinished VM's console for up to timeout_ms, feeding the
+ * verdicts; the number still running (0: all have a verdict). */
+int vm_poll(VmInstance *const *vms, size_t n, unsigned timeout_ms);
+/* Stops a VM whose verdict is known (or that is given up) and hands over
+ * what its console said. */
+int vm_finish(VmInstance *vm, BootResult *ret);
+VmInstance *vm_free(VmInstance *vm);
+static inline void vm_freep(VmInstance **vm) {
+        vm_free(*vm);
+}
 
 /* Boots the disk through its own firmware and GRUB under QEMU, reads the
  * serial console live and stops as soon as the verdict is known: the

@@ -111,6 +111,16 @@ static void test_private_nic(void **state) {
         assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
 }
 
+static void test_vcpus(void **state) {
+        (void) state;
+        assert_int_equal(qemu_vcpus(2, 1), 2);   /* one VM on these 2 cores: as before */
+        assert_int_equal(qemu_vcpus(1, 1), 1);
+        assert_int_equal(qemu_vcpus(2, 3), 1);   /* a controller and two computes share */
+        assert_int_equal(qemu_vcpus(16, 3), 2);
+        assert_int_equal(qemu_vcpus(64, 1), 2);  /* more do not make a boot faster */
+        assert_int_equal(qemu_vcpus(0, 0), 1);
+}
+
 static void test_firmware_spec(void **state) {
         unsigned s;
         Firmware f;
@@ -157,6 +167,7 @@ int main(void) {
                 cmocka_unit_test(test_uefi_kvm),
                 cmocka_unit_test(test_secure_boot_seed_credentials),
                 cmocka_unit_test(test_private_nic),
+                cmocka_unit_test(test_vcpus),
                 cmocka_unit_test(test_firmware_spec),
                 cmocka_unit_test(test_refused),
         };
