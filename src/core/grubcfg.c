@@ -6,6 +6,7 @@
 
 #include "grubcfg.h"
 #include "shared/cleanup.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 
 #define GRUB_MAX_DEPTH 32
@@ -25,29 +26,6 @@ typedef struct Lexer {
         size_t n_entries;
 } Lexer;
 
-typedef struct Buf {
-        char *s;
-        size_t n, cap;
-} Buf;
-
-static int buf_put(Buf *b, const char *s, size_t n) {
-        if (b->n + n + 1 > GRUB_MAX_WORD)
-                return -E2BIG;
-        if (b->n + n + 1 > b->cap) {
-                size_t cap = (b->n + n + 1) * 2;
-                char *t = realloc(b->s, cap);
-
-                if (!t)
-                        return -ENOMEM;
-                b->s = t;
-                b->cap = cap;
-        }
-        memcpy(b->s + b->n, s, n);
-        b->n += n;
-        b->s[b->n] = '\0';
-        return 0;
-}
-
 static bool is_blank(char c) {
         return c == ' ' || c == '\t' || c == '\r';
 }
@@ -58,7 +36,7 @@ static bool is_word_end(const Lexer *l, const char *p) {
 
 /* $name or ${name}: only $menuentry_id_option is known (Debian's grub.cfg
  * defines it as "--id"); anything else stays as literal ${name}. */
-static int lex_variable(Lexer *l, Buf *b) {
+static int lex_variable(Lexer *l, StrBuf *b) {
         const char *start, *stop;
         size_t n;
 
@@ -76,18 +54,18 @@ static int lex_variable(Lexer *l, Buf *b) {
                         l->p++;
                 stop = l->p;
                 if (stop == start)
-                        return buf_put(b, "$", 1);
+                        return strbuf_put(b, "$", 1);
         }
         n = stop - start;
         if (n == strlen("menuentry_id_option") && memcmp(start, "menuentry_id_option", n) == 0)
-                return buf_put(b, "--id", 4);
-        if (buf_put(b, "${", 2) < 0 || buf_put(b, start, n) < 0)
+                return strbuf_put(b, "--id", 4);
+        if (strbuf_put(b, "${", 2) < 0 || strbuf_put(b, start, n) < 0)
                 return -E2BIG;
-        return buf_put(b, "}", 1);
+        return strbuf_put(b, "}", 1);
 }
 
 static int lex(Lexer *l, TokType *ret_type, char **ret_word) {
-        Buf b = {};
+        StrBuf b = { .max = GRUB_MAX_WORD };
         int r = 0;
 
         *ret_word = NULL;
@@ -120,7 +98,7 @@ static int lex(Lexer *l, TokType *ret_type, char **ret_word) {
                 return 0;
         }
 
-        r = buf_put(&b, "", 0);
+        r = strbuf_put(&b, "", 0);
         while (r >= 0 && !is_word_end(l, l->p)) {
                 char c = *l->p;
 
@@ -131,7 +109,7 @@ static int lex(Lexer *l, TokType *ret_type, char **ret_word) {
                                 r = -EBADMSG;
                                 break;
                         }
-                        r = buf_put(&b, l->p + 1, q - l->p - 1);
+                        r = strbuf_put(&b, l->p + 1, q - l->p - 1);
                         l->p = q + 1;
                 } else if (c == '"') {
                         l->p++;
@@ -139,12 +117,12 @@ static int lex(Lexer *l, TokType *ret_type, char **ret_word) {
                                 if (*l->p == '\\' && l->p + 1 < l->end &&
                                     strchr("$\"\\\n", l->p[1])) {
                                         if (l->p[1] != '\n')
-                                                r = buf_put(&b, l->p + 1, 1);
+                                                r = strbuf_put(&b, l->p + 1, 1);
                                         l->p += 2;
                                 } else if (*l->p == '$') {
                                         r = lex_variable(l, &b);
                                 } else {
-                                        r = buf_put(&b, l->p++, 1);
+                                        r = strbuf_put(&b, l->p++, 1);
                                 }
                         }
                         if (r >= 0 && l->p >= l->end)
@@ -152,12 +130,12 @@ static int lex(Lexer *l, TokType *ret_type, char **ret_word) {
                         l->p++;
                 } else if (c == '\\') {
                         if (l->p + 1 < l->end && l->p[1] != '\n')
-                                r = buf_put(&b, l->p + 1, 1);
+                                r = strbuf_put(&b, l->p + 1, 1);
                         l->p += l->p + 1 < l->end ? 2 : 1;
                 } else if (c == '$') {
                         r = lex_variable(l, &b);
                 } else {
-                        r = buf_put(&b, l->p++, 1);
+                        r = strbuf_put(&b, l->p++, 1);
                 }
         }
         if (r < 0) {
@@ -249,12 +227,12 @@ static int entry_append(GrubEntry *menu, GrubEntry *e) {
 }
 
 static char *join_words(char **words) {
-        Buf b = {};
+        StrBuf b = { .max = GRUB_MAX_WORD };
 
-        if (buf_put(&b, "", 0) < 0)
+        if (strbuf_put(&b, "", 0) < 0)
                 return NULL;
         STRV_FOREACH(w, words)
-                if ((b.n > 0 && buf_put(&b, " ", 1) < 0) || buf_put(&b, *w, strlen(*w)) < 0) {
+                if ((b.n > 0 && strbuf_put(&b, " ", 1) < 0) || strbuf_put(&b, *w, strlen(*w)) < 0) {
                         free(b.s);
                         return NULL;
                 }
@@ -372,18 +350,18 @@ const char *grubenv_get(char * const *env, const char *key) {
 }
 
 static int replace_all(const char *s, const char *what, const char *with, char **ret) {
-        Buf b = {};
+        StrBuf b = { .max = GRUB_MAX_WORD };
         const char *p;
-        int r = buf_put(&b, "", 0);
+        int r = strbuf_put(&b, "", 0);
 
         while (r >= 0 && (p = strstr(s, what))) {
-                r = buf_put(&b, s, p - s);
+                r = strbuf_put(&b, s, p - s);
                 if (r >= 0)
-                        r = buf_put(&b, with, strlen(with));
+                        r = strbuf_put(&b, with, strlen(with));
                 s = p + strlen(what);
         }
         if (r >= 0)
-                r = buf_put(&b, s, strlen(s));
+                r = strbuf_put(&b, s, strlen(s));
         if (r < 0) {
                 free(b.s);
                 return r;
@@ -461,27 +439,27 @@ void grub_resolution_done(GrubResolution *r) {
         *r = (GrubResolution) {};
 }
 
-static int path_add(Buf *ids, Buf *titles, const GrubEntry *e) {
+static int path_add(StrBuf *ids, StrBuf *titles, const GrubEntry *e) {
         const char *id = e->id ? e->id : e->title;
 
-        if ((ids->n > 0 && buf_put(ids, ">", 1) < 0) || buf_put(ids, id, strlen(id)) < 0)
+        if ((ids->n > 0 && strbuf_put(ids, ">", 1) < 0) || strbuf_put(ids, id, strlen(id)) < 0)
                 return -ENOMEM;
-        if ((titles->n > 0 && buf_put(titles, ">", 1) < 0) ||
-            buf_put(titles, e->title, strlen(e->title)) < 0)
+        if ((titles->n > 0 && strbuf_put(titles, ">", 1) < 0) ||
+            strbuf_put(titles, e->title, strlen(e->title)) < 0)
                 return -ENOMEM;
         return 0;
 }
 
 int grubcfg_resolve(const GrubConfig *c, const char *value, GrubResolution *ret) {
         _cleanup_free_ char *copy = strdup(value), *problem = NULL;
-        Buf ids = {}, titles = {};
+        StrBuf ids = { .max = GRUB_MAX_WORD }, titles = { .max = GRUB_MAX_WORD };
         const GrubEntry *menu = &c->root, *e = NULL;
         char *comp, *save = NULL;
         int r;
 
         if (!copy)
                 return -ENOMEM;
-        if (buf_put(&ids, "", 0) < 0 || buf_put(&titles, "", 0) < 0)
+        if (strbuf_put(&ids, "", 0) < 0 || strbuf_put(&titles, "", 0) < 0)
                 goto oom;
         comp = strtok_r(copy, ">", &save);
         while (comp) {
