@@ -168,8 +168,14 @@ static int evaluate(BootTest *t, char * const *modules, bool cloud_init) {
         r = failed_units_check(t, probe_value(b->probe, "failed-units"));
         if (r < 0)
                 return r;
-        if (addr && !(t->guest_addresses = strndup(addr, strcspn(addr, "\n"))))
-                return -ENOMEM;
+        if (addr) {
+                size_t n = strcspn(addr, "\n");
+
+                while (n > 0 && addr[n - 1] == ' ')
+                        n--;
+                if (!(t->guest_addresses = strndup(addr, n)))
+                        return -ENOMEM;
+        }
         if (ci && !(t->cloud_init = strdup(ci)))
                 return -ENOMEM;
         if (!cloud_init)

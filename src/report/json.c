@@ -155,6 +155,7 @@ json_object *json_envelope(const char *command, bool ok, const char *image) {
         if (!o)
                 return NULL;
         json_object_object_add(o, "kpin", json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(o, "schema", json_object_new_int(KPIN_JSON_SCHEMA));
         json_object_object_add(o, "command", json_str_or_null(command));
         json_object_object_add(o, "ok", json_object_new_boolean(ok));
         if (image)

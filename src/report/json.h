@@ -14,8 +14,13 @@ static inline void json_object_putp(json_object **o) {
 }
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
-/* Every report starts {"kpin": VERSION, "command": ..., "ok": ..., "image": ...}
- * (image left out if NULL). */
+/* The reports' schema: bumped when a field changes its meaning or goes
+ * away (new fields may appear without a bump), so that scripts such as
+ * kpin-nightly and users' jq can check what they read. */
+#define KPIN_JSON_SCHEMA 1
+
+/* Every report starts {"kpin": VERSION, "schema": KPIN_JSON_SCHEMA,
+ * "command": ..., "ok": ..., "image": ...} (image left out if NULL). */
 json_object *json_envelope(const char *command, bool ok, const char *image);
 
 /* The guest as inspect reports it (its --json schema), as fields of o:

@@ -217,7 +217,7 @@ test_no_kpin_temps() {
 }
 
 # golden_json FILE: the report with what changes from run to run replaced
-# (times and sizes, kernel and package versions, UUIDs, paths, tokens),
+# (times and sizes, kernel and package versions, UUIDs, paths, tokens, MACs),
 # keys sorted: compared with tests/integration/golden/NAME.json. Numbers
 # that must not change (versions, exit codes, settings) are kept; key ids
 # (a key made in the guest) and the accelerator (KVM on a user's host, TCG
@@ -229,10 +229,10 @@ golden_json() {
 		| gsub("6\\.1\\.0-[0-9]+"; "6.1.0-N") | gsub("6\\.1\\.[0-9]+-[0-9]+"; "6.1.N-N")
 		| gsub("6\\.12\\.[0-9]+\\+deb13"; "6.12.N+deb13") | gsub("6\\.12\\.[0-9]+-[0-9]+"; "6.12.N-N")
 		| gsub("(?<f>trixie|bookworm)-[0-9a-f]{16}"; "\(.f)-HASH")
-		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-") | sub("^(?<m>1[23])\\.[0-9]+$"; "\(.m).N")
+		| gsub("\\.kpin-[0-9]+-"; ".kpin-PID-") | gsub("52:54:00(:[0-9a-f]{2}){3}"; "MAC") | sub("^(?<m>1[23])\\.[0-9]+$"; "\(.m).N")
 		| sub("^([0-9A-F]{2}:){19}[0-9A-F]{2}$"; "KEYID") | sub("^(kvm|tcg)$"; "ACCEL");
 	reduce paths(type == "number") as $p (.;
-		if ($p[-1] | IN("major", "exit_code", "timeout_s", "memory_mb")) then . else setpath($p; 0) end)
+		if ($p[-1] | IN("major", "exit_code", "timeout_s", "memory_mb", "schema")) then . else setpath($p; 0) end)
 	| walk(if type == "string" then norm else . end)
 	| del(.. | .probe?, .console_tail?, .vermagic?) ' "$1"
 }

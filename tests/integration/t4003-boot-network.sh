@@ -21,11 +21,11 @@ no_vm_left() {
 
 test_expect_success 'the shared repair (BIOS): wait-online and cloud-init came up on the private segment' '
 	r=$SHARED/repaired-trixie.json &&
-	jq -e ".boot.ok and .boot.network.segment == \"private\" and .boot.network.configured_by == \"cloud-init seed\"" "$r" &&
-	jq -e ".boot.network.mac | test(\"^52:54:00(:[0-9a-f]{2}){3}$\")" "$r" &&
-	jq -e ".boot.network.address == \"10.213.0.10/24\" and (.boot.network.guest_addresses | test(\"=10\\\\.213\\\\.0\\\\.10/24\"))" "$r" &&
-	jq -e ".boot.probe | index(\"wait-online=systemd-networkd-wait-online.service active\") and index(\"network-online=active\")" "$r" &&
-	jq -e ".boot.unit_warnings == [] and .boot.cloud_init == \"done\"" "$r"
+	jq -e ".boot_test.ok and .boot_test.network.segment == \"private\" and .boot_test.network.configured_by == \"cloud-init seed\"" "$r" &&
+	jq -e ".boot_test.network.mac | test(\"^52:54:00(:[0-9a-f]{2}){3}$\")" "$r" &&
+	jq -e ".boot_test.network.address == \"10.213.0.10/24\" and (.boot_test.network.guest_addresses | test(\"=10\\\\.213\\\\.0\\\\.10/24\"))" "$r" &&
+	jq -e ".boot_test.probe | index(\"wait-online=systemd-networkd-wait-online.service active\") and index(\"network-online=active\")" "$r" &&
+	jq -e ".boot_test.unit_warnings == [] and .boot_test.cloud_init == \"done\"" "$r"
 '
 
 # One appliance makes both images: a wait-online that fails within seconds
