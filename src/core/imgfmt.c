@@ -133,9 +133,31 @@ static int read_backing_format(ImageReadFn read_fn, void *userdata, uint64_t off
         return 0;
 }
 
+/* Every refcount block the table points at lies inside the file. */
+static int check_refcount_table(ImageReadFn read_fn, void *userdata, uint64_t rt_off, uint32_t rt_clusters,
+                                uint64_t cluster, uint64_t file_size, char **ret_why) {
+        _cleanup_free_ unsigned char *rt = malloc((size_t) rt_clusters * cluster);
+        int r;
+
+        if (!rt)
+                return -ENOMEM;
+        r = read_fn(userdata, rt_off, rt, (size_t) rt_clusters * cluster);
+        if (r < 0)
+                return why(ret_why, -EBADMSG, "cannot read the refcount table");
+        for (uint64_t i = 0; i < (uint64_t) rt_clusters * cluster / 8; i++) {
+                uint64_t off = unaligned_be64(rt + i * 8) & ~(cluster - 1);
+
+                if (off && !inside(off, cluster, file_size))
+                        return why(ret_why, -EBADMSG,
+                                   "truncated: refcount block at offset %llu is past the end of the file (%llu bytes)",
+                                   (unsigned long long) off, (unsigned long long) file_size);
+        }
+        return 0;
+}
+
 static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_size,
                           const unsigned char *h, ImageInfo *ret, char **ret_why) {
-        _cleanup_free_ unsigned char *l1 = NULL, *l2 = NULL, *rt = NULL;
+        _cleanup_free_ unsigned char *l1 = NULL, *l2 = NULL;
         _cleanup_free_ char *backing = NULL, *backing_format = NULL;
         uint64_t incompat = 0, cluster, l1_off, rt_off, bk_off, max_l1_bytes;
         unsigned version, cluster_bits, entry_size = 8;
@@ -208,20 +230,9 @@ static int identify_qcow2(ImageReadFn read_fn, void *userdata, uint64_t file_siz
             !inside(rt_off, (uint64_t) rt_clusters * cluster, file_size))
                 return why(ret_why, -EBADMSG, "truncated or corrupt qcow2: refcount table lies outside the file");
 
-        rt = malloc((size_t) rt_clusters * cluster);
-        if (!rt)
-                return -ENOMEM;
-        r = read_fn(userdata, rt_off, rt, (size_t) rt_clusters * cluster);
+        r = check_refcount_table(read_fn, userdata, rt_off, rt_clusters, cluster, file_size, ret_why);
         if (r < 0)
-                return why(ret_why, -EBADMSG, "cannot read the refcount table");
-        for (uint64_t i = 0; i < (uint64_t) rt_clusters * cluster / 8; i++) {
-                uint64_t off = unaligned_be64(rt + i * 8) & ~(cluster - 1);
-
-                if (off && !inside(off, cluster, file_size))
-                        return why(ret_why, -EBADMSG,
-                                   "truncated: refcount block at offset %llu is past the end of the file (%llu bytes)",
-                                   (unsigned long long) off, (unsigned long long) file_size);
-        }
+                return r;
 
         if (l1_size > 0) {
                 l1 = malloc((size_t) l1_size * 8);

@@ -110,136 +110,161 @@ static int plan_modules(char **modules, Plan *pl, char **ret_error) {
         return 0;
 }
 
+static int plan_pin(const Options *o, Plan *pl, char **ret_error) {
+        int r;
+
+        if (!o->kernel)
+                return refuse(ret_error, pl->verb, "--kernel SERIES|KVER is required");
+        r = plan_output(o, pl, ret_error);
+        if (r < 0)
+                return r;
+        pl->pin = pl->verify = pl->hold = true;
+        pl->kernel = o->kernel;
+        pl->flavour = o->flavour;
+        pl->packages = o->packages;
+        pl->network = o->network;
+        pl->purge_old = o->purge_old;
+        return 0;
+}
+
+static int plan_matrix(const Options *o, Plan *pl, char **ret_error) {
+        if (o->output || o->in_place || o->source || o->build_configs || o->kernel || strv_length(o->modules) > 1)
+                return refuse(ret_error, pl->verb,
+                              "--matrix changes nothing: it takes at most one --module and no -o, "
+                              "--in-place, --source, --build-config or --kernel");
+        pl->modules = o->modules;
+        pl->packages = o->packages;
+        return 0;
+}
+
+static int plan_dkms(const Options *o, Plan *pl, char **ret_error) {
+        int r;
+
+        if (o->packages)
+                return refuse(ret_error, pl->verb, "--packages DIR goes with --matrix (install kernels with kpin pin)");
+        if (!o->modules && !o->source)
+                return refuse(ret_error, pl->verb, "give --module NAME[/VER] or --source DIR|FILE.deb (or --matrix)");
+        r = plan_output(o, pl, ret_error);
+        if (r < 0)
+                return r;
+        pl->dkms = pl->verify = true;
+        pl->modules = o->modules;
+        pl->build_configs = o->build_configs;
+        pl->source = o->source;
+        pl->dkms_kernel = o->kernel;
+        pl->sign_key = o->sign_key;
+        pl->sign_cert = o->sign_cert;
+        pl->build_cache = o->build_cache;
+        return 0;
+}
+
+static int plan_fetch(const Options *o, Plan *pl, char **ret_error) {
+        int r;
+
+        if (!o->kernel)
+                return refuse(ret_error, pl->verb, "--kernel SERIES|KVER is required");
+        if (!o->from)
+                return refuse(ret_error, pl->verb, "give at least one --from SOURCE (a suite such as bookworm, or an apt line)");
+        if (!o->dest)
+                return refuse(ret_error, pl->verb, "-d DIR is required: where the packages go");
+        pl->fetch = true;
+        pl->kernel = o->kernel;
+        pl->flavour = o->flavour;
+        pl->fetch_from = o->from;
+        pl->mirror = o->mirror;
+        pl->allow_unsigned = o->allow_unsigned;
+        pl->packages = o->dest;
+        r = plan_fetch_from(pl->fetch_from, "--from", pl->verb, ret_error);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
+        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
+        int r;
+
+        if (!p)
+                p = &none;
+        pl->profile_name = p->name;
+        pl->profile_path = o->profile;
+        if (!pl->image)
+                pl->image = p->image;
+        if (!pl->image)
+                return refuse(ret_error, pl->verb,
+                              "no image: give IMAGE, --packer-manifest FILE or a profile with [image] path");
+        pl->pin = pl->verify = true;
+        pl->kernel = o->kernel ? o->kernel : p->kernel;
+        pl->flavour = o->flavour ? o->flavour : p->flavour;
+        pl->packages = o->packages ? o->packages : p->packages;
+        pl->network = PICK(o, OPT_NETWORK, o->network, p->network > 0);
+        pl->purge_old = PICK(o, OPT_OLD, o->purge_old, p->purge_old > 0);
+        pl->hold = PICK(o, OPT_HOLD, o->hold, p->hold != 0);
+        pl->modules = o->modules ? o->modules : p->modules;
+        pl->build_configs = o->build_configs ? o->build_configs : p->build_configs;
+        pl->source = o->source ? o->source : p->source;
+        pl->dkms = pl->modules || pl->source;
+        pl->sign_key = o->sign_key ? o->sign_key : p->sign_key;
+        pl->sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
+        pl->build_cache = o->build_cache ? o->build_cache : p->build_cache;
+        pl->fetch_from = o->from ? o->from : p->fetch_from;
+        pl->mirror = o->mirror ? o->mirror : p->mirror;
+        pl->allow_unsigned = o->allow_unsigned;
+        pl->fetch = pl->fetch_from != NULL;
+        pl->boot_test = o->used & OPT_NO_BOOT_TEST ? false : p->boot_test != 0;
+        if (!pl->kernel)
+                return refuse(ret_error, pl->verb, "no kernel: give --kernel or [kernel] series in a profile");
+        if (pl->packages && pl->network)
+                return refuse(ret_error, pl->verb, "--packages DIR (offline) and --network exclude each other");
+        if (pl->fetch && !pl->packages)
+                return refuse(ret_error, pl->verb, "fetching (--from, [kernel] fetch-from) needs the directory to fetch into: "
+                              "--packages DIR or [kernel] packages");
+        r = plan_fetch_from(pl->fetch_from, o->from ? "--from" : "[kernel] fetch-from", pl->verb, ret_error);
+        if (r < 0)
+                return r;
+        r = plan_output(o, pl, ret_error);
+        if (r < 0)
+                return r;
+        /* checked even when the boot test is off, so a profile is
+         * never half right */
+        r = plan_boot_test(o, p, pl, ret_error);
+        if (r < 0)
+                return r;
+        pl->junit = o->junit;
+        return 0;
+}
+
 int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *image, Plan *ret, char **ret_error) {
         Plan pl = { .verb = verb, .image = image };
-        int r;
+        int r = 0;
 
         *ret_error = NULL;
         switch (verb) {
         case PLAN_INSPECT:
                 break;
-
         case PLAN_PIN:
-                if (!o->kernel)
-                        return refuse(ret_error, verb, "--kernel SERIES|KVER is required");
-                r = plan_output(o, &pl, ret_error);
-                if (r < 0)
-                        return r;
-                pl.pin = pl.verify = pl.hold = true;
-                pl.kernel = o->kernel;
-                pl.flavour = o->flavour;
-                pl.packages = o->packages;
-                pl.network = o->network;
-                pl.purge_old = o->purge_old;
+                r = plan_pin(o, &pl, ret_error);
                 break;
-
         case PLAN_MATRIX:
-                if (o->output || o->in_place || o->source || o->build_configs || o->kernel || strv_length(o->modules) > 1)
-                        return refuse(ret_error, verb,
-                                      "--matrix changes nothing: it takes at most one --module and no -o, "
-                                      "--in-place, --source, --build-config or --kernel");
-                pl.modules = o->modules;
-                pl.packages = o->packages;
+                r = plan_matrix(o, &pl, ret_error);
                 break;
-
         case PLAN_DKMS:
-                if (o->packages)
-                        return refuse(ret_error, verb, "--packages DIR goes with --matrix (install kernels with kpin pin)");
-                if (!o->modules && !o->source)
-                        return refuse(ret_error, verb, "give --module NAME[/VER] or --source DIR|FILE.deb (or --matrix)");
-                r = plan_output(o, &pl, ret_error);
-                if (r < 0)
-                        return r;
-                pl.dkms = pl.verify = true;
-                pl.modules = o->modules;
-                pl.build_configs = o->build_configs;
-                pl.source = o->source;
-                pl.dkms_kernel = o->kernel;
-                pl.sign_key = o->sign_key;
-                pl.sign_cert = o->sign_cert;
-                pl.build_cache = o->build_cache;
+                r = plan_dkms(o, &pl, ret_error);
                 break;
-
         case PLAN_FETCH:
-                if (!o->kernel)
-                        return refuse(ret_error, verb, "--kernel SERIES|KVER is required");
-                if (!o->from)
-                        return refuse(ret_error, verb, "give at least one --from SOURCE (a suite such as bookworm, or an apt line)");
-                if (!o->dest)
-                        return refuse(ret_error, verb, "-d DIR is required: where the packages go");
-                pl.fetch = true;
-                pl.kernel = o->kernel;
-                pl.flavour = o->flavour;
-                pl.fetch_from = o->from;
-                pl.mirror = o->mirror;
-                pl.allow_unsigned = o->allow_unsigned;
-                pl.packages = o->dest;
-                r = plan_fetch_from(pl.fetch_from, "--from", verb, ret_error);
-                if (r < 0)
-                        return r;
+                r = plan_fetch(o, &pl, ret_error);
                 break;
-
         case PLAN_BOOT_TEST:
                 pl.boot_test = true;
+                pl.junit = o->junit;
                 r = plan_boot_test(o, NULL, &pl, ret_error);
-                if (r < 0)
-                        return r;
-                pl.junit = o->junit;
                 break;
-
-        case PLAN_REPAIR: {
-                static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
-
-                if (!p)
-                        p = &none;
-                pl.profile_name = p->name;
-                pl.profile_path = o->profile;
-                if (!pl.image)
-                        pl.image = p->image;
-                if (!pl.image)
-                        return refuse(ret_error, verb,
-                                      "no image: give IMAGE, --packer-manifest FILE or a profile with [image] path");
-                pl.pin = pl.verify = true;
-                pl.kernel = o->kernel ? o->kernel : p->kernel;
-                pl.flavour = o->flavour ? o->flavour : p->flavour;
-                pl.packages = o->packages ? o->packages : p->packages;
-                pl.network = PICK(o, OPT_NETWORK, o->network, p->network > 0);
-                pl.purge_old = PICK(o, OPT_OLD, o->purge_old, p->purge_old > 0);
-                pl.hold = PICK(o, OPT_HOLD, o->hold, p->hold != 0);
-                pl.modules = o->modules ? o->modules : p->modules;
-                pl.build_configs = o->build_configs ? o->build_configs : p->build_configs;
-                pl.source = o->source ? o->source : p->source;
-                pl.dkms = pl.modules || pl.source;
-                pl.sign_key = o->sign_key ? o->sign_key : p->sign_key;
-                pl.sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
-                pl.build_cache = o->build_cache ? o->build_cache : p->build_cache;
-                pl.fetch_from = o->from ? o->from : p->fetch_from;
-                pl.mirror = o->mirror ? o->mirror : p->mirror;
-                pl.allow_unsigned = o->allow_unsigned;
-                pl.fetch = pl.fetch_from != NULL;
-                pl.boot_test = o->used & OPT_NO_BOOT_TEST ? false : p->boot_test != 0;
-                if (!pl.kernel)
-                        return refuse(ret_error, verb, "no kernel: give --kernel or [kernel] series in a profile");
-                if (pl.packages && pl.network)
-                        return refuse(ret_error, verb, "--packages DIR (offline) and --network exclude each other");
-                if (pl.fetch && !pl.packages)
-                        return refuse(ret_error, verb, "fetching (--from, [kernel] fetch-from) needs the directory to fetch into: "
-                                                       "--packages DIR or [kernel] packages");
-                r = plan_fetch_from(pl.fetch_from, o->from ? "--from" : "[kernel] fetch-from", verb, ret_error);
-                if (r < 0)
-                        return r;
-                r = plan_output(o, &pl, ret_error);
-                if (r < 0)
-                        return r;
-                /* checked even when the boot test is off, so a profile is
-                 * never half right */
-                r = plan_boot_test(o, p, &pl, ret_error);
-                if (r < 0)
-                        return r;
-                pl.junit = o->junit;
+        case PLAN_REPAIR:
+                r = plan_repair(o, p, &pl, ret_error);
                 break;
         }
-        }
+        if (r < 0)
+                return r;
         if (!pl.sign_key != !pl.sign_cert)
                 return refuse(ret_error, verb, "--sign-key and --sign-cert go together: the site's key and its certificate");
         if (verb == PLAN_PIN && pl.packages && pl.network)

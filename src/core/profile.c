@@ -164,34 +164,10 @@ static int add_words(Parser *ps, const Key *k, char ***l, const char *v) {
         return 1;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value) {
-        Parser *ps = user;
-        const Key *k = NULL;
-        size_t idx = 0;
-        void *field;
+/* One key's value into its field of the profile, checked as its type says. */
+static int parse_value(Parser *ps, const Key *k, const char *name, const char *value, void *field) {
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(keys) && !k; i++)
-                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
-                        k = &keys[i];
-                        idx = i;
-                }
-        if (!k) {
-                bool known_section = false;
-
-                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                        known_section = known_section || strcmp(keys[i].section, section) == 0;
-                if (!known_section)
-                        return section[0] ? fail_at(ps, ps->section_line, strprintf("unknown section [%s]", section))
-                                          : fail(ps, strprintf("'%s' is outside any section", name));
-                return fail(ps, strprintf("unknown key '%s' in [%s]", name, section));
-        }
-        if (!value[0])
-                return fail(ps, strprintf("%s: empty value", name));
-        if (ps->seen[idx]++ && k->type != KEY_LIST && k->type != KEY_BUILD_CONFIGS && k->type != KEY_SOURCES)
-                return fail(ps, strprintf("%s is given twice in [%s]", name, section));
-
-        field = (char *) ps->p + k->offset;
         switch (k->type) {
         case KEY_STRING:
                 if (!plain_word(value))
@@ -292,6 +268,34 @@ static int handler(void *user, const char *section, const char *name, const char
                 return 1;
         }
         return fail(ps, strprintf("%s: unhandled key", name));
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+        Parser *ps = user;
+        const Key *k = NULL;
+        size_t idx = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys) && !k; i++)
+                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
+                        k = &keys[i];
+                        idx = i;
+                }
+        if (!k) {
+                bool known_section = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                        known_section = known_section || strcmp(keys[i].section, section) == 0;
+                if (!known_section)
+                        return section[0] ? fail_at(ps, ps->section_line, strprintf("unknown section [%s]", section))
+                                          : fail(ps, strprintf("'%s' is outside any section", name));
+                return fail(ps, strprintf("unknown key '%s' in [%s]", name, section));
+        }
+        if (!value[0])
+                return fail(ps, strprintf("%s: empty value", name));
+        if (ps->seen[idx]++ && k->type != KEY_LIST && k->type != KEY_BUILD_CONFIGS && k->type != KEY_SOURCES)
+                return fail(ps, strprintf("%s is given twice in [%s]", name, section));
+
+        return parse_value(ps, k, name, value, (char *) ps->p + k->offset);
 }
 
 void profile_done(Profile *p) {
