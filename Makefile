@@ -63,14 +63,22 @@ $(B)/asan/kpin: $(call OBJ_ASAN,$(TOOL_SRC))
 	$(CC) $(CFLAGS) -O1 $(SANITIZE) -o $@ $^ -Wl,--as-needed $(PKG_LIBS) $(LDFLAGS)
 
 # Unit tests: one binary per test file, built with ASan/UBSan and plain (for valgrind).
-$(B)/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(call OBJ_ASAN,$(CORE_SRC))
+# The pure core's tests link core + shared; those of the host side and the
+# renderers (test-host-*, test-report-*) link the tool's objects but main
+# and the verbs' front-ends, and its libraries.
+UNIT_TOOL_SRC := $(filter-out src/main.c src/cmd-%.c,$(TOOL_SRC))
+unit_src = $(if $(filter test-host-% test-report-%,$(1)),$(UNIT_TOOL_SRC),$(CORE_SRC))
+unit_libs = $(if $(filter test-host-% test-report-%,$(1)),$(PKG_LIBS),$(CORE_LIBS))
+.SECONDEXPANSION:
+$(B)/asan/unit/%: tests/unit/%.c tests/unit/unit.h $$(call OBJ_ASAN,$$(call unit_src,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(call OBJ_ASAN,$(CORE_SRC)) $(CORE_LIBS) \
-		$(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -Itests/unit -o $@ $< $(call OBJ_ASAN,$(call unit_src,$*)) \
+		$(call unit_libs,$*) $(shell pkg-config --libs cmocka)
 
-$(B)/plain/unit/%: tests/unit/%.c tests/unit/unit.h $(call OBJ_PLAIN,$(CORE_SRC))
+$(B)/plain/unit/%: tests/unit/%.c tests/unit/unit.h $$(call OBJ_PLAIN,$$(call unit_src,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(call OBJ_PLAIN,$(CORE_SRC)) $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(call OBJ_PLAIN,$(call unit_src,$*)) $(call unit_libs,$*) \
+		$(shell pkg-config --libs cmocka)
 
 # Fuzz targets (libFuzzer, clang): the pure parsers on untrusted bytes.
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))

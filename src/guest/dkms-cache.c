@@ -22,7 +22,9 @@
 #include "shared/log.h"
 #include "shared/strbuf.h"
 #include "shared/spawn.h"
+#include "shared/sigguard.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 #include "shared/unaligned.h"
 
 static void hash_text(Sha256 *s, StrBuf *text, const char *line) {
@@ -199,16 +201,22 @@ int dkms_cache_install(Guest *gu, const char *entry, const char *name, const cha
 /* After a build: the module files into the cache under key. */
 int dkms_cache_store(Guest *gu, const char *cache, const char *key, const char *key_text, const char *name,
                      const char *version, const char *kver) {
-        _cleanup_free_ char *dir = built_dir(gu, name, version, kver), *tmp = strprintf("%s/kpin-cache-XXXXXX", host_tmpdir());
+        _cleanup_free_ char *dir = built_dir(gu, name, version, kver), *tmp = NULL;
         _cleanup_strv_free_ char **files = NULL, **host = NULL;
-        int r;
+        int r, guard;
 
-        if (!dir || !tmp)
+        if (!dir)
                 return -ENOMEM;
         if (guest_list_dir(gu, dir, 100, &files) < 0)
                 return log_fail(KPIN_EXIT_DKMS, -ENOENT, "%s: %s: nothing to store in the build cache", gu->image, dir);
-        if (!mkdtemp(tmp))
+        tmp = tmpdir_make("cache");
+        if (!tmp)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for the build cache: %m");
+        guard = sigguard_add_dir(tmp);
+        if (guard < 0) {
+                (void) rmdir(tmp);
+                return log_fail(KPIN_EXIT_ENVIRONMENT, guard, "%s: cannot guard the build cache's directory: %m", tmp);
+        }
         STRV_FOREACH(f, files) {
                 _cleanup_free_ char *from = strprintf("%s/%s", dir, *f), *to = strprintf("%s/%s", tmp, *f);
 
@@ -228,5 +236,6 @@ out:
         STRV_FOREACH(h, host)
                 (void) unlink(*h);
         (void) rmdir(tmp);
+        sigguard_forget_dir(guard);
         return r;
 }

@@ -18,6 +18,7 @@
 #include "shared/sigguard.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
+#include "shared/tmpdir.h"
 
 #define GUEST_MAX_DIR_ENTRIES 100000
 
@@ -267,6 +268,19 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         double t0;
         int r;
 
+        gu = calloc(1, sizeof(Guest));
+        if (!gu)
+                return -ENOMEM;
+        gu->guard = gu->guard_dir = -1;
+        /* libguestfs's temporaries in a run directory of kpin's: removed with
+         * kpin on a signal, and by a later kpin after a kill -9 */
+        gu->tmpdir = tmpdir_make("guest");
+        if (!gu->tmpdir)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "cannot create a directory for libguestfs: %m");
+        gu->guard_dir = sigguard_add_dir(gu->tmpdir);
+        if (gu->guard_dir < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, gu->guard_dir, "%s: cannot guard libguestfs's directory: %m",
+                                gu->tmpdir);
         g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
         if (!g)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -ENOMEM, "cannot create a libguestfs handle");
@@ -274,6 +288,8 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         guestfs_set_error_handler(g, NULL, NULL);
         if (guestfs_parse_environment(g) < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs environment: %s", last_error(g));
+        if (guestfs_set_tmpdir(g, gu->tmpdir) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         if (o->verbosity >= LOG_TRACE)
                 guestfs_set_trace(g, 1);
         if (!o->kvm) {
@@ -296,10 +312,6 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
         if (r < 0)
                 return log_fail(KPIN_EXIT_IMAGE_MISSING, -EIO, "%s: %s", image, last_error(g));
 
-        gu = calloc(1, sizeof(Guest));
-        if (!gu)
-                return -ENOMEM;
-        gu->guard = -1;
         gu->image = strdup(o->name ? o->name : image);
         if (!gu->image)
                 return -ENOMEM;
@@ -321,8 +333,11 @@ int guest_open(const char *image, const GuestOpenOptions *o, Guest **ret) {
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EINVAL, "libguestfs: %s", last_error(g));
         gu->g = TAKE_PTR(g);
         r = guestfs_get_pid(gu->g);
-        if (r > 0)
+        if (r > 0) {
                 gu->guard = sigguard_add_child((pid_t) r);
+                if (gu->guard < 0)
+                        return log_fail(KPIN_EXIT_ENVIRONMENT, gu->guard, "cannot guard the appliance's QEMU: %m");
+        }
         t0 = monotonic_s();
         r = guest_mount_root(gu);
         if (r < 0)
@@ -354,6 +369,10 @@ int guest_close(Guest *gu) {
                 }
                 guestfs_close(gu->g);
         }
+        if (gu->tmpdir)
+                (void) sigguard_remove_tree(gu->tmpdir, 6);
+        sigguard_forget_dir(gu->guard_dir);
+        free(gu->tmpdir);
         free(gu->image);
         guest_os_done(&gu->os);
         free(gu->progress_label);

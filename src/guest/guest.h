@@ -44,6 +44,8 @@ typedef struct Guest {
         char **env;            /* NAME=VALUE for every streamed command */
         bool secrets_mounted;  /* a tmpfs on the guest's /run holds secrets */
         int guard;             /* the appliance's slot in the signal guard, -1: none */
+        char *tmpdir;          /* libguestfs's temporaries: kpin-guest-PID-XXXXXX */
+        int guard_dir;
 } Guest;
 
 typedef struct GuestOpenOptions {

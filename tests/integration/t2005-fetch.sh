@@ -122,4 +122,27 @@ test_expect_success 'what a killed fetch left beside DIR: the old DIR goes back,
 	test -z "$(ls -A . | grep "^k61\.kpin-")"
 '
 
+test_expect_success 'a fetch killed by SIGPIPE (its log read by head) leaves no directory of its own in TMPDIR' '
+	mkdir ftmp &&
+	{ TMPDIR=$PWD/ftmp "$KPIN_BIN" -v fetch "$TRIXIE" --kernel 6.1 --from bookworm --from bookworm-security \
+		-d kpipe 2>&1 >/dev/null | head -n 1 >first; echo "${PIPESTATUS[0]}" >status; } &&
+	test "$(cat status)" = 141 &&
+	test -s first &&
+	test -z "$(ls -A ftmp)" &&
+	test ! -e kpipe
+'
+
+test_expect_success 'a fetch killed by SIGTERM while apt reads the archives leaves nothing behind either' '
+	TMPDIR=$PWD/ftmp "$KPIN_BIN" fetch "$TRIXIE" --kernel 6.1 --from bookworm --from bookworm-security -d kterm \
+		>/dev/null 2>term.err &
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null || :" &&
+	for ((i = 0; i < 200; i++)); do ls -d ftmp/kpin-fetch-$pid-* >/dev/null 2>&1 && break; sleep 0.05; done &&
+	ls -d ftmp/kpin-fetch-$pid-* &&
+	kill -TERM $pid && rc=0 && { wait $pid || rc=$?; } &&
+	test "$rc" = 143 &&
+	test -z "$(ls -A ftmp)" &&
+	test ! -e kterm
+'
+
 test_done
