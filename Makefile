@@ -66,7 +66,7 @@ $(B)/asan/kpin: $(call OBJ_ASAN,$(TOOL_SRC))
 # The pure core's tests link core + shared; those of the host side and the
 # renderers (test-host-*, test-report-*) link the tool's objects but main
 # and the verbs' front-ends, and its libraries.
-UNIT_TOOL_SRC := $(filter-out src/main.c src/cmd-%.c,$(TOOL_SRC))
+UNIT_TOOL_SRC := $(filter-out src/main.c src/verbs.c src/cmd-%.c,$(TOOL_SRC))
 unit_src = $(if $(filter test-host-% test-report-%,$(1)),$(UNIT_TOOL_SRC),$(CORE_SRC))
 unit_libs = $(if $(filter test-host-% test-report-%,$(1)),$(PKG_LIBS),$(CORE_LIBS))
 .SECONDEXPANSION:

@@ -1,17 +1,14 @@
-# bash completion for kpin(1): verbs, each verb's options, and the files
-# options take (images, profiles, package directories).
+# bash completion for kpin(1): verbs and each verb's options (from
+# `kpin --list-options [VERB]`, made from kpin's option table), option
+# values, and the files options take (images, profiles, package directories).
 _kpin() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= verb= i w
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="inspect pin dkms boot-test repair fetch accel"
-	local global="--accel --json --report --allow-backing --verbose --quiet --help --version -v -q -x"
-	local pin="--kernel --flavour --packages --network --output -o --in-place --force --keep-old --purge-old"
-	local dkms="--module --source --build-config --kernel --output -o --in-place --force --matrix --packages
-		--sign-key --sign-cert --build-cache"
-	local boot="--expect-kernel --expect-module --timeout --firmware --uefi-vars --memory --junit --serial-log"
-	local fetch="--kernel --flavour --from --mirror --allow-unsigned -d"
-	local repair="$pin --module --source --build-config --sign-key --sign-cert --build-cache $boot --profile
-		--packer-manifest --no-boot-test --hold --no-hold --from --mirror --allow-unsigned"
+	# the verbs and each verb's options come from kpin's own option table
+	local kpin=${COMP_WORDS[0]:-kpin}
+	local verbs global
+	verbs=$("$kpin" --list-options 2>/dev/null | grep -v '^-' | tr '\n' ' ')
+	global=$("$kpin" --list-options 2>/dev/null | grep '^-' | tr '\n' ' ')
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -50,15 +47,7 @@ _kpin() {
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		local opts=
-		case $verb in
-		pin) opts=$pin ;;
-		dkms) opts=$dkms ;;
-		boot-test) opts=$boot ;;
-		repair) opts=$repair ;;
-		fetch) opts=$fetch ;;
-		esac
-		mapfile -t COMPREPLY < <(compgen -W "$opts $global" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "$("$kpin" --list-options "$verb" 2>/dev/null | tr '\n' ' ')" -- "$cur")
 		return
 	fi
 	[ "$verb" = accel ] && return

@@ -26,7 +26,7 @@ const char *plan_verb_to_string(PlanVerb v) {
                 [PLAN_BOOT_TEST] = "boot-test", [PLAN_REPAIR] = "repair", [PLAN_FETCH] = "fetch",
         };
 
-        return v <= PLAN_FETCH ? names[v] : "?";
+        return (size_t) v < ELEMENTSOF(names) && names[v] ? names[v] : "?";
 }
 
 static int refuse(char **ret_error, PlanVerb v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

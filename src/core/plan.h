@@ -2,56 +2,49 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "profile.h"
 #include "qemuargv.h"
 
-/* Options that belong to some verbs only: one bit each. */
-enum {
-        OPT_KERNEL = 1 << 0,
-        OPT_FLAVOUR = 1 << 1,
-        OPT_PACKAGES = 1 << 2,
-        OPT_OUTPUT = 1 << 3,      /* -o, --in-place */
-        OPT_OLD = 1 << 4,         /* --keep-old, --purge-old */
-        OPT_MODULE = 1 << 5,
-        OPT_SOURCE = 1 << 6,
-        OPT_BUILD_CONFIG = 1 << 7,
-        OPT_MATRIX = 1 << 8,
-        OPT_EXPECT_KERNEL = 1 << 9,
-        OPT_EXPECT_MODULE = 1 << 10,
-        OPT_TIMEOUT = 1 << 11,
-        OPT_FIRMWARE = 1 << 12,
-        OPT_MEMORY = 1 << 13,
-        OPT_JUNIT = 1 << 14,
-        OPT_SERIAL_LOG = 1 << 15,
-        OPT_NETWORK = 1 << 16,
-        OPT_PROFILE = 1 << 17,
-        OPT_PACKER_MANIFEST = 1 << 18,
-        OPT_NO_BOOT_TEST = 1 << 19,
-        OPT_HOLD = 1 << 20,       /* --hold, --no-hold */
-        OPT_FORCE = 1 << 21,
-        OPT_UEFI_VARS = 1 << 22,
-        OPT_FROM = 1 << 23,
-        OPT_MIRROR = 1 << 24,
-        OPT_ALLOW_UNSIGNED = 1 << 25,
-        OPT_DEST = 1 << 26,       /* -d DIR */
-        OPT_SIGN = 1 << 27,       /* --sign-key, --sign-cert */
-        OPT_BUILD_CACHE = 1 << 28,
-        N_OPT_BITS = 29,
-        OPT_PIN = OPT_KERNEL | OPT_FLAVOUR | OPT_PACKAGES | OPT_OUTPUT | OPT_OLD | OPT_NETWORK | OPT_FORCE,
-        OPT_DKMS = OPT_KERNEL | OPT_OUTPUT | OPT_MODULE | OPT_SOURCE | OPT_BUILD_CONFIG | OPT_MATRIX | OPT_PACKAGES |
-                   OPT_FORCE | OPT_SIGN | OPT_BUILD_CACHE,
-        OPT_BOOT = OPT_EXPECT_KERNEL | OPT_EXPECT_MODULE | OPT_TIMEOUT | OPT_FIRMWARE | OPT_MEMORY | OPT_JUNIT |
-                   OPT_SERIAL_LOG | OPT_UEFI_VARS,
-        OPT_FETCH = OPT_KERNEL | OPT_FLAVOUR | OPT_FROM | OPT_MIRROR | OPT_ALLOW_UNSIGNED | OPT_DEST,
-        OPT_REPAIR = OPT_PIN | (OPT_DKMS & ~OPT_MATRIX) | OPT_BOOT | OPT_PROFILE | OPT_PACKER_MANIFEST |
-                     OPT_NO_BOOT_TEST | OPT_HOLD | OPT_FROM | OPT_MIRROR | OPT_ALLOW_UNSIGNED,
-};
+/* Which verb options were given: a bit per option (or pair of options
+ * that set one thing, such as -o and --in-place), in Options.used. Which
+ * verb takes which option is core/options.c's table. */
+#define OPT_BIT(n) (UINT64_C(1) << (n))
+#define OPT_KERNEL OPT_BIT(0)
+#define OPT_FLAVOUR OPT_BIT(1)
+#define OPT_PACKAGES OPT_BIT(2)
+#define OPT_OUTPUT OPT_BIT(3)          /* -o, --in-place */
+#define OPT_OLD OPT_BIT(4)             /* --keep-old, --purge-old */
+#define OPT_MODULE OPT_BIT(5)
+#define OPT_SOURCE OPT_BIT(6)
+#define OPT_BUILD_CONFIG OPT_BIT(7)
+#define OPT_MATRIX OPT_BIT(8)
+#define OPT_EXPECT_KERNEL OPT_BIT(9)
+#define OPT_EXPECT_MODULE OPT_BIT(10)
+#define OPT_TIMEOUT OPT_BIT(11)
+#define OPT_FIRMWARE OPT_BIT(12)
+#define OPT_MEMORY OPT_BIT(13)
+#define OPT_JUNIT OPT_BIT(14)
+#define OPT_SERIAL_LOG OPT_BIT(15)
+#define OPT_NETWORK OPT_BIT(16)
+#define OPT_PROFILE OPT_BIT(17)
+#define OPT_PACKER_MANIFEST OPT_BIT(18)
+#define OPT_NO_BOOT_TEST OPT_BIT(19)
+#define OPT_HOLD OPT_BIT(20)           /* --hold, --no-hold */
+#define OPT_FORCE OPT_BIT(21)
+#define OPT_UEFI_VARS OPT_BIT(22)
+#define OPT_FROM OPT_BIT(23)
+#define OPT_MIRROR OPT_BIT(24)
+#define OPT_ALLOW_UNSIGNED OPT_BIT(25)
+#define OPT_DEST OPT_BIT(26)           /* -d DIR */
+#define OPT_SIGN OPT_BIT(27)           /* --sign-key, --sign-cert */
+#define OPT_BUILD_CACHE OPT_BIT(28)
 
 /* What the command line said, as given: a field is set only if its OPT_
  * bit is in used (lists: non-NULL). Strings point into argv. */
 typedef struct Options {
-        unsigned used;
+        uint64_t used;
 
         const char *kernel, *flavour, *packages, *output;
         bool in_place, purge_old, network, force, hold;
@@ -68,6 +61,7 @@ typedef struct Options {
         const char *junit, *serial_log, *uefi_vars;
 
         const char *profile, *packer_manifest;
+        bool no_boot_test;
 
         const char *sign_key, *sign_cert, *build_cache;
 

@@ -5,59 +5,14 @@
 #include <string.h>
 
 #include "aptsources.h"
+#include "options.h"
 #include "profile.h"
 #include "shared/cleanup.h"
 #include "shared/strv.h"
 
-typedef enum KeyType {
-        KEY_STRING,     /* once */
-        KEY_PATH,       /* once, relative to the profile */
-        KEY_LIST,       /* repeatable, whitespace-separated words */
-        KEY_BUILD_CONFIGS,
-        KEY_BOOL,
-        KEY_OLD,
-        KEY_NETWORK_UNITS, /* warn | fail */
-        KEY_SECONDS,
-        KEY_MEGABYTES,
-        KEY_FIRMWARE,
-        KEY_SOURCES,    /* repeatable: Debian suite names, or one apt "deb ..." line */
-        KEY_URL,        /* once: http://, https:// or file:/ */
-} KeyType;
-
-typedef struct Key {
-        const char *section, *name;
-        KeyType type;
-        size_t offset;
-} Key;
-
-#define K(s, n, t, f) { s, n, t, offsetof(Profile, f) }
-static const Key keys[] = {
-        K("image", "name", KEY_STRING, name),
-        K("image", "path", KEY_PATH, image),
-        K("kernel", "series", KEY_STRING, kernel),
-        K("kernel", "flavour", KEY_STRING, flavour),
-        K("kernel", "packages", KEY_PATH, packages),
-        K("kernel", "fetch-from", KEY_SOURCES, fetch_from),
-        K("kernel", "mirror", KEY_URL, mirror),
-        K("kernel", "network", KEY_BOOL, network),
-        K("kernel", "old", KEY_OLD, purge_old),
-        K("kernel", "hold", KEY_BOOL, hold),
-        K("dkms", "module", KEY_LIST, modules),
-        K("dkms", "source", KEY_PATH, source),
-        K("dkms", "build-config", KEY_BUILD_CONFIGS, build_configs),
-        K("dkms", "sign-key", KEY_PATH, sign_key),
-        K("dkms", "sign-cert", KEY_PATH, sign_cert),
-        K("dkms", "build-cache", KEY_PATH, build_cache),
-        K("boot-test", "enabled", KEY_BOOL, boot_test),
-        K("boot-test", "expect-kernel", KEY_STRING, expect_kernel),
-        K("boot-test", "expect-module", KEY_LIST, expect_modules),
-        K("boot-test", "timeout", KEY_SECONDS, timeout_s),
-        K("boot-test", "firmware", KEY_FIRMWARE, firmware),
-        K("boot-test", "memory", KEY_MEGABYTES, memory_mb),
-        K("boot-test", "uefi-vars", KEY_PATH, uefi_vars),
-        K("boot-test", "network-units", KEY_NETWORK_UNITS, network_units_fail),
-};
-#undef K
+/* The profile's keys are the rows of core/options.c's table that name a
+ * section and key: declared once with the command line's options. */
+#define MAX_ROWS 96
 
 typedef struct Parser {
         Profile *p;
@@ -69,7 +24,7 @@ typedef struct Parser {
         char *error;            /* why the first bad key = value line is bad */
         int error_line;         /* that line, as inih counts it */
         int report_line;        /* the line to name: the section's, for an unknown one */
-        unsigned seen[ELEMENTSOF(keys)];
+        unsigned seen[MAX_ROWS];
 } Parser;
 
 /* inih goes on after a bad line and reports the first one: keep its reason */
@@ -128,27 +83,13 @@ static int parse_bool(const char *v) {
         return -EINVAL;
 }
 
-static int parse_number(const char *v, unsigned long min, unsigned long max, unsigned long *ret) {
-        char *end;
-        unsigned long n;
-
-        if (v[0] < '0' || v[0] > '9')
-                return -EINVAL;
-        errno = 0;
-        n = strtoul(v, &end, 10);
-        if (errno || *end || n < min || n > max)
-                return -ERANGE;
-        *ret = n;
-        return 0;
-}
-
 /* Module names and release prefixes end up in guest command lines (as argv,
  * never a shell) and in file names: keep them to what they are made of. */
 static bool plain_word(const char *v) {
         return v[0] && v[0] != '-' && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/~") == strlen(v);
 }
 
-static int add_words(Parser *ps, const Key *k, char ***l, const char *v) {
+static int add_words(Parser *ps, const OptionSpec *k, char ***l, const char *v) {
         for (const char *w = v + strspn(v, " \t,"); *w; w += strspn(w, " \t,")) {
                 size_t n = strcspn(w, " \t,");
                 _cleanup_free_ char *word = strndup(w, n);
@@ -156,7 +97,7 @@ static int add_words(Parser *ps, const Key *k, char ***l, const char *v) {
                 if (!word)
                         return fail(ps, NULL);
                 if (!plain_word(word))
-                        return fail(ps, strprintf("%s: '%s' is not a module name", k->name, word));
+                        return fail(ps, strprintf("%s: '%s' is not a module name", k->key, word));
                 if (strv_consume(l, TAKE_PTR(word)) < 0)
                         return fail(ps, NULL);
                 w += n;
@@ -165,10 +106,10 @@ static int add_words(Parser *ps, const Key *k, char ***l, const char *v) {
 }
 
 /* One key's value into its field of the profile, checked as its type says. */
-static int parse_value(Parser *ps, const Key *k, const char *name, const char *value, void *field) {
+static int parse_value(Parser *ps, const OptionSpec *k, const char *name, const char *value, void *field) {
         int r;
 
-        switch (k->type) {
+        switch (k->key_type) {
         case KEY_STRING:
                 if (!plain_word(value))
                         return fail(ps, strprintf("%s: '%s' has characters a %s cannot have", name, value, name));
@@ -218,16 +159,15 @@ static int parse_value(Parser *ps, const Key *k, const char *name, const char *v
                 return 1;
         case KEY_SECONDS:
         case KEY_MEGABYTES: {
-                unsigned long n;
-                bool secs = k->type == KEY_SECONDS;
+                /* the same check as the command line's --timeout and --memory */
+                _cleanup_free_ char *why = option_check_value(k->key_type, value);
 
-                if (parse_number(value, secs ? 1 : 256, secs ? 86400 : 65536, &n) < 0)
-                        return fail(ps, strprintf("%s: '%s' is not a number of %s from %s", name, value,
-                                                  secs ? "seconds" : "MiB", secs ? "1 to 86400" : "256 to 65536"));
-                if (secs)
-                        *(unsigned *) field = (unsigned) n;
+                if (why)
+                        return fail(ps, strprintf("%s: %s", name, why));
+                if (k->key_type == KEY_SECONDS)
+                        *(unsigned *) field = (unsigned) strtoul(value, NULL, 10);
                 else
-                        *(int *) field = (int) n;
+                        *(int *) field = (int) strtoul(value, NULL, 10);
                 return 1;
         }
         case KEY_SOURCES:
@@ -256,35 +196,38 @@ static int parse_value(Parser *ps, const Key *k, const char *name, const char *v
                 }
                 return 1;
         case KEY_URL:
-                if ((!startswith(value, "http://") && !startswith(value, "https://") && !startswith(value, "file:/")) ||
-                    strpbrk(value, " \t\"'\\`$[]"))
-                        return fail(ps, strprintf("%s: '%s' is not an http://, https:// or file:/ URL", name, value));
+        case KEY_FIRMWARE: {
+                _cleanup_free_ char *why = option_check_value(k->key_type, value);
+
+                if (why)
+                        return fail(ps, strprintf("%s: %s", name, why));
+                if (k->key_type == KEY_FIRMWARE)
+                        return firmware_spec_parse(value, (unsigned *) field) < 0 ? fail(ps, NULL) : 1;
                 *(char **) field = strdup(value);
                 return *(char **) field ? 1 : fail(ps, NULL);
-        case KEY_FIRMWARE:
-                if (firmware_spec_parse(value, (unsigned *) field) < 0)
-                        return fail(ps, strprintf("firmware: '%s' is not auto, all or a list of bios, uefi and "
-                                                  "uefi-secure", value));
-                return 1;
+        }
+        case KEY_NONE:
+                break;
         }
         return fail(ps, strprintf("%s: unhandled key", name));
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value) {
         Parser *ps = user;
-        const Key *k = NULL;
+        const OptionSpec *k = NULL;
         size_t idx = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(keys) && !k; i++)
-                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
-                        k = &keys[i];
+        for (size_t i = 0; i < n_option_specs && i < MAX_ROWS && !k; i++)
+                if (option_specs[i].key && strcmp(option_specs[i].section, section) == 0 &&
+                    strcmp(option_specs[i].key, name) == 0) {
+                        k = &option_specs[i];
                         idx = i;
                 }
         if (!k) {
                 bool known_section = false;
 
-                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                        known_section = known_section || strcmp(keys[i].section, section) == 0;
+                for (size_t i = 0; i < n_option_specs; i++)
+                        known_section = known_section || (option_specs[i].key && strcmp(option_specs[i].section, section) == 0);
                 if (!known_section)
                         return section[0] ? fail_at(ps, ps->section_line, strprintf("unknown section [%s]", section))
                                           : fail(ps, strprintf("'%s' is outside any section", name));
@@ -292,10 +235,9 @@ static int handler(void *user, const char *section, const char *name, const char
         }
         if (!value[0])
                 return fail(ps, strprintf("%s: empty value", name));
-        if (ps->seen[idx]++ && k->type != KEY_LIST && k->type != KEY_BUILD_CONFIGS && k->type != KEY_SOURCES)
+        if (ps->seen[idx]++ && k->key_type != KEY_LIST && k->key_type != KEY_BUILD_CONFIGS && k->key_type != KEY_SOURCES)
                 return fail(ps, strprintf("%s is given twice in [%s]", name, section));
-
-        return parse_value(ps, k, name, value, (char *) ps->p + k->offset);
+        return parse_value(ps, k, name, value, (char *) ps->p + k->profile_offset);
 }
 
 void profile_done(Profile *p) {

@@ -55,7 +55,7 @@ test_expect_success 'repair refuses bad values before anything starts: no probe,
 	done &&
 	test ! -e probed && test ! -e out.qcow2 && test_no_kpin_temps . &&
 	KPIN_QEMU=$PWD/fail-qemu run_kpin repair img.qcow2 --kernel 6.1 -o out.qcow2 --timeout 0 &&
-	test_one_line_error "repair: --timeout takes 1 to 86400 seconds"
+	test_one_line_error "--timeout: " "is not a number of seconds from 1 to 86400"
 '
 
 test_done

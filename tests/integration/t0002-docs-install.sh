@@ -32,10 +32,12 @@ test_expect_success 'every command of --help is in the man page synopsis' '
 	done
 '
 
-# complete WORDS...: what bash completion offers for the last word
+# complete WORDS...: what bash completion offers for the last word (it asks
+# the kpin on PATH for the verbs' options)
+mkdir bin && ln -s "$KPIN_BIN" bin/kpin
 complete_words() {
-	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kpin; printf "%s\n" "${COMPREPLY[@]}"' \
-		_ "$ROOT/completion/kpin.bash" "$@"
+	PATH=$TRASH/bin:$PATH bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kpin
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$ROOT/completion/kpin.bash" "$@"
 }
 
 test_expect_success 'bash completion: verbs, verb options, option values, profiles and images' '
@@ -47,6 +49,9 @@ test_expect_success 'bash completion: verbs, verb options, option values, profil
 	test "$(complete_words kpin repair --firmware bios,u | tr "\n" " ")" = "bios,uefi bios,uefi-secure " &&
 	complete_words kpin fetch --fr | grep -qx -- --from &&
 	complete_words kpin dkms --build | grep -qx -- --build-cache &&
+	! complete_words kpin boot-test --net | grep -q -- --network &&
+	complete_words kpin repair --ne | grep -qx -- --network &&
+	test "$(complete_words kpin --ver | tr "\n" " ")" = "--verbose --version " &&
 	! complete_words kpin fetch --pro | grep -q -- --profile &&
 	mkdir -p c/images && touch c/images/a.conf c/images/b.txt c/disk.qcow2 c/notes.txt &&
 	complete_words kpin repair --profile c/images/ | grep -qx c/images/a.conf &&
