@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "spawn.h"
 
 int spawn_run(char * const *argv, size_t max, char **ret_output) {
@@ -72,4 +74,34 @@ const char *host_tmpdir(void) {
         const char *t = getenv("TMPDIR");
 
         return t && *t == '/' ? t : "/var/tmp"; /* not /tmp: overlays grow, and /tmp may be RAM */
+}
+
+_Noreturn void spawn_exec_child(char * const *argv, int in_fd, const char *log, int deathsig) {
+        int null = open("/dev/null", O_RDWR), lf = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        (void) prctl(PR_SET_PDEATHSIG, deathsig);
+        if (getppid() == 1) /* kpin is gone already */
+                _exit(127);
+        if (in_fd >= 0)
+                dup2(in_fd, STDIN_FILENO);
+        else if (null >= 0)
+                dup2(null, STDIN_FILENO);
+        if (lf >= 0) {
+                dup2(lf, STDOUT_FILENO);
+                dup2(lf, STDERR_FILENO);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+}
+
+char *spawn_log_first_line(const char *path) {
+        char buf[1024] = "";
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        return *buf ? strdup(buf) : NULL;
 }

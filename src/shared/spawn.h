@@ -10,3 +10,13 @@ int spawn_run(char * const *argv, size_t max, char **ret_output);
 
 /* Where kpin puts host-side temporaries: $TMPDIR if absolute, else /var/tmp. */
 const char *host_tmpdir(void);
+
+/* In a child just forked: the parent's death sends it deathsig (it goes
+ * with kpin, even on kill -9), stdin is in_fd (-1: /dev/null), stdout and
+ * stderr go to log (created 0600), then argv runs; never returns (127 if
+ * it could not). */
+_Noreturn void spawn_exec_child(char * const *argv, int in_fd, const char *log, int deathsig);
+
+/* The first line of a file (a child's log: why it did not start), at most
+ * 1 KiB; NULL if there is none. */
+char *spawn_log_first_line(const char *path);

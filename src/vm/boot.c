@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -364,36 +363,6 @@ static int vm_prepare(VmInstance *vm, char ***ret_argv) {
         return 0;
 }
 
-static void exec_qemu(char **argv, const char *qemu_log) {
-        int null = open("/dev/null", O_RDWR), lf = open(qemu_log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-        /* QEMU dies with kpin, even on kill -9 */
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() == 1)
-                _exit(127);
-        if (null >= 0)
-                dup2(null, STDIN_FILENO);
-        if (lf >= 0) {
-                dup2(lf, STDOUT_FILENO);
-                dup2(lf, STDERR_FILENO);
-        }
-        execvp(argv[0], argv);
-        _exit(127);
-}
-
-/* Why QEMU did not start: the first line of its log. */
-static char *qemu_log_line(const char *qemu_log) {
-        char buf[1024] = "";
-        _cleanup_close_ int fd = open(qemu_log, O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-        if (n <= 0)
-                return NULL;
-        buf[n] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        return *buf ? strdup(buf) : NULL;
-}
-
 int vm_start(const BootOptions *o, VmInstance **ret) {
         _cleanup_(vm_freep) VmInstance *vm = calloc(1, sizeof(VmInstance));
         _cleanup_strv_free_ char **argv = NULL;
@@ -417,7 +386,7 @@ int vm_start(const BootOptions *o, VmInstance **ret) {
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -errno, "fork: %m");
         }
         if (vm->pid == 0)
-                exec_qemu(argv, vm->qemu_log);
+                spawn_exec_child(argv, -1, vm->qemu_log, SIGKILL); /* QEMU dies with kpin */
         vm->guard = sigguard_add_child(vm->pid);
         if (vm->guard < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, vm->guard, "cannot guard the VM's QEMU: %m");
@@ -431,7 +400,7 @@ int vm_start(const BootOptions *o, VmInstance **ret) {
                 }
         }
         if (vm->con < 0) {
-                _cleanup_free_ char *why = qemu_log_line(vm->qemu_log);
+                _cleanup_free_ char *why = spawn_log_first_line(vm->qemu_log);
 
                 return log_fail(KPIN_EXIT_ENVIRONMENT, -EIO, "QEMU did not start: %s",
                                 why ? why : "its console never appeared");

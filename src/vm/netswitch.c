@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "shared/cleanup.h"
 #include "shared/log.h"
 #include "shared/sigguard.h"
+#include "shared/spawn.h"
 #include "shared/strv.h"
 #include "shared/tmpdir.h"
 
@@ -51,18 +51,6 @@ NetSwitch *netswitch_stop(NetSwitch *s) {
         return NULL;
 }
 
-static char *first_line(const char *path) {
-        char buf[512] = "";
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-        if (n <= 0)
-                return NULL;
-        buf[n] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        return strdup(buf);
-}
-
 int netswitch_start(NetSwitch **ret) {
         _cleanup_(netswitch_stopp) NetSwitch *s = calloc(1, sizeof(NetSwitch));
         _cleanup_free_ char *ctl = NULL, *log = NULL;
@@ -94,19 +82,9 @@ int netswitch_start(NetSwitch **ret) {
         }
         if (s->pid == 0) {
                 char *argv[] = { SWITCH_BINARY, "--sock", s->sock, "--dirmode", "0700", "--mode", "0600", "--hub", NULL };
-                int lf = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
                 /* it goes with kpin whatever happens: its stdin closes, and the kernel sends SIGTERM */
-                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
-                if (getppid() == 1)
-                        _exit(127);
-                dup2(p[0], STDIN_FILENO);
-                if (lf >= 0) {
-                        dup2(lf, STDOUT_FILENO);
-                        dup2(lf, STDERR_FILENO);
-                }
-                execvp(argv[0], argv);
-                _exit(127);
+                spawn_exec_child(argv, p[0], log, SIGTERM);
         }
         close(p[0]);
         s->hold = p[1];
@@ -121,7 +99,7 @@ int netswitch_start(NetSwitch **ret) {
                         return 0;
                 }
                 if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-                        _cleanup_free_ char *why = first_line(log);
+                        _cleanup_free_ char *why = spawn_log_first_line(log);
 
                         s->pid = 0;
                         if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
