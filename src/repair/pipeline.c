@@ -327,6 +327,8 @@ static int fetch_step(Repair *rp) {
                 req.guest_sources = &sources;
                 req.arch = dpkg_arch(rp->before);
                 r = fetch_kernel(&req, rp->archives, &rp->fetch);
+                /* it took over what fetch_archives_check read: the shell goes now */
+                rp->archives = fetch_archives_free(rp->archives);
         }
         (void) sigguard_remove_tree(keydir, 2);
         sigguard_forget_dir(guard);

@@ -43,6 +43,8 @@ test_expect_success 'Secure Boot enforcing, the site key enrolled as a MOK: shim
 	jq .boot_test signed.json >boot.json &&
 	jq -e ".ok and .firmware == \"uefi-secure\" and .kernel == \"$K\"" boot.json &&
 	jq -e ".probe | index(\"secure-boot=1\") and index(\"module=canary modprobe=ok loaded=yes\")" boot.json &&
+	jq -e ".probe | index(\"wait-online=systemd-networkd-wait-online.service active\") and index(\"network-online=active\")" boot.json &&
+	jq -e ".unit_warnings == [] and .cloud_init == \"done\" and .network.configured_by == \"cloud-init seed\"" boot.json &&
 	jq -e ".warnings | length > 0 and all(test(\"prohibited by secure boot policy\"))" boot.json &&
 	test_image_unchanged mok-vars.fd "$vars_sum"
 '
