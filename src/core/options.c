@@ -181,11 +181,13 @@ char *option_check_value(KeyType type, const char *value) {
 
         switch (type) {
         case KEY_SECONDS:
-                return parse_number(value, 1, 86400, &n) < 0
-                               ? strprintf("'%s' is not a number of seconds from 1 to 86400", value) : NULL;
+                return parse_number(value, PLAN_TIMEOUT_MIN, PLAN_TIMEOUT_MAX, &n) < 0
+                               ? strprintf("'%s' is not a number of seconds from %d to %d", value, PLAN_TIMEOUT_MIN,
+                                           PLAN_TIMEOUT_MAX) : NULL;
         case KEY_MEGABYTES:
-                return parse_number(value, 256, 65536, &n) < 0
-                               ? strprintf("'%s' is not a number of MiB from 256 to 65536", value) : NULL;
+                return parse_number(value, PLAN_MEMORY_MIN, PLAN_MEMORY_MAX, &n) < 0
+                               ? strprintf("'%s' is not a number of MiB from %d to %d", value, PLAN_MEMORY_MIN,
+                                           PLAN_MEMORY_MAX) : NULL;
         case KEY_FIRMWARE:
                 return firmware_spec_parse(value, &spec) < 0
                                ? strprintf("'%s' is not auto, all or a list of bios, uefi and uefi-secure", value) : NULL;
@@ -198,11 +200,6 @@ char *option_check_value(KeyType type, const char *value) {
         }
 }
 
-static KeyType check_of(OptKind k) {
-        return k == OPTK_SECONDS ? KEY_SECONDS : k == OPTK_MEGABYTES ? KEY_MEGABYTES : k == OPTK_FIRMWARE ? KEY_FIRMWARE
-                                                                                                     : KEY_NONE;
-}
-
 static void option_spelling(const OptionSpec *s, char buf[static 64]) {
         if (s->name)
                 snprintf(buf, 64, "--%s", s->name);
@@ -213,12 +210,10 @@ static void option_spelling(const OptionSpec *s, char buf[static 64]) {
 int option_set(const OptionSpec *s, const char *value, Options *o, char **ret_why) {
         _cleanup_free_ char *why = NULL;
         char *field = (char *) o + s->offset, name[64];
-        KeyType check = check_of(s->kind);
 
         option_spelling(s, name);
-        if (s->key_type == KEY_URL)
-                check = KEY_URL;
-        why = value ? option_check_value(check, value) : NULL;
+        /* an option is checked as its profile key is */
+        why = value ? option_check_value(s->key_type, value) : NULL;
         if (why) {
                 *ret_why = strprintf("%s: %s", name, why);
                 return -EINVAL;

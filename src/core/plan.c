@@ -74,10 +74,10 @@ static int plan_boot_test(const Options *o, const Profile *p, Plan *pl, char **r
         pl->serial_log = o->serial_log;
         pl->uefi_vars = o->uefi_vars ? o->uefi_vars : p->uefi_vars;
         pl->network_units_fail = p->network_units_fail > 0;
-        if (pl->timeout_s < 1 || pl->timeout_s > 86400)
-                return refuse(ret_error, pl->verb, "--timeout takes 1 to 86400 seconds");
-        if (pl->memory_mb < 256 || pl->memory_mb > 65536)
-                return refuse(ret_error, pl->verb, "--memory takes 256 to 65536 MiB");
+        if (pl->timeout_s < PLAN_TIMEOUT_MIN || pl->timeout_s > PLAN_TIMEOUT_MAX)
+                return refuse(ret_error, pl->verb, "--timeout takes %d to %d seconds", PLAN_TIMEOUT_MIN, PLAN_TIMEOUT_MAX);
+        if (pl->memory_mb < PLAN_MEMORY_MIN || pl->memory_mb > PLAN_MEMORY_MAX)
+                return refuse(ret_error, pl->verb, "--memory takes %d to %d MiB", PLAN_MEMORY_MIN, PLAN_MEMORY_MAX);
         STRV_FOREACH(m, pl->expect_modules)
                 if (!probe_module_name_ok(*m))
                         return refuse(ret_error, pl->verb, "--expect-module %s: not a module name", *m);

@@ -125,7 +125,11 @@ typedef struct Plan {
 } Plan;
 
 #define PLAN_TIMEOUT_DEFAULT 300
+#define PLAN_TIMEOUT_MIN 1
+#define PLAN_TIMEOUT_MAX 86400
 #define PLAN_MEMORY_DEFAULT 1024
+#define PLAN_MEMORY_MIN 256
+#define PLAN_MEMORY_MAX 65536
 
 /* The plan for verb from the command line o and the profile p (may be
  * NULL), for image (the command line's, a Packer artifact's or NULL: the

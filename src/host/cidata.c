@@ -70,10 +70,12 @@ int cidata_make(const char *instance_id, const char *network_config, Cidata **re
                 return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot write the cloud-init seed: %m");
         {
                 char *mkfs[] = { "/usr/sbin/mkfs.vfat", "-C", "-n", "CIDATA", c->path, "1024", NULL };
-                char *copy[] = { "mcopy", "-i", c->path, md, ud, network_config ? nc : NULL, "::", NULL };
+                char *copy[8] = { "mcopy", "-i", c->path, md, ud };
+                size_t n = 5;
 
-                if (!network_config) /* the target directory in nc's place */
-                        copy[5] = "::", copy[6] = NULL;
+                if (network_config)
+                        copy[n++] = nc;
+                copy[n] = "::";
                 if ((r = run(mkfs)) < 0 || (r = run(copy)) < 0)
                         return r;
         }

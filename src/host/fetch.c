@@ -44,10 +44,10 @@ static int rm_rf(const char *path) {
 }
 
 static void apt_done(Apt *a) {
-        if (a->dir)
+        if (a->dir) {
                 (void) rm_rf(a->dir);
-        if (a->dir)
                 sigguard_forget_dir(a->guard);
+        }
         free(a->dir);
         strv_free(a->opts);
         *a = (Apt) {};

@@ -63,10 +63,12 @@ static json_object *unit_warnings_to_json(const BootTest *t) {
 
         STRV_FOREACH(w, t->unit_warnings) {
                 json_object *u = json_object_new_object();
-                size_t k = strcspn(*w, ":");
+                /* "UNIT: why": a unit's name has no space, and may have a ':' (device units) */
+                const char *sep = strstr(*w, ": ");
+                size_t k = sep ? (size_t) (sep - *w) : strlen(*w);
 
                 json_object_object_add(u, "unit", json_object_new_string_len(*w, (int) k));
-                json_object_object_add(u, "reason", json_object_new_string((*w)[k] ? *w + k + 2 : ""));
+                json_object_object_add(u, "reason", json_object_new_string(sep ? sep + 2 : ""));
                 json_object_object_add(u, "counted", json_object_new_boolean(t->network_units_fail));
                 json_object_array_add(a, u);
         }

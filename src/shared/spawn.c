@@ -94,6 +94,19 @@ _Noreturn void spawn_exec_child(char * const *argv, int in_fd, const char *log, 
         _exit(127);
 }
 
+int spawn_wait(pid_t pid, unsigned ms) {
+        for (unsigned i = 0; i <= ms / 20; i++) {
+                int status;
+                pid_t w = waitpid(pid, &status, WNOHANG);
+
+                if (w == pid || (w < 0 && errno == ECHILD))
+                        return 1;
+                if (i < ms / 20)
+                        usleep(20 * 1000);
+        }
+        return 0;
+}
+
 char *spawn_log_first_line(const char *path) {
         char buf[1024] = "";
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

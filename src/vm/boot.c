@@ -204,24 +204,11 @@ static int connect_unix(const char *path) {
         return fd;
 }
 
-/* Waits up to ms for the child; 1 if it exited. */
-static int wait_child(pid_t pid, unsigned ms) {
-        for (unsigned i = 0; i <= ms / 50; i++) {
-                int status;
-                pid_t w = waitpid(pid, &status, WNOHANG);
-
-                if (w == pid || (w < 0 && errno == ECHILD))
-                        return 1;
-                usleep(50 * 1000);
-        }
-        return 0;
-}
-
 /* QMP quit, then SIGKILL if QEMU does not go. */
 static void stop_qemu(pid_t pid, const char *qmp) {
         _cleanup_close_ int fd = -1;
 
-        if (wait_child(pid, 0))
+        if (spawn_wait(pid, 0))
                 return;
         fd = connect_unix(qmp);
         if (fd >= 0) {
@@ -232,12 +219,12 @@ static void stop_qemu(pid_t pid, const char *qmp) {
                 if (poll(&p, 1, 2000) > 0) /* the greeting */
                         (void) !read(fd, buf, sizeof(buf));
                 (void) !write(fd, cmds, sizeof(cmds) - 1);
-                if (wait_child(pid, 5000))
+                if (spawn_wait(pid, 5000))
                         return;
         }
         log_warning("QEMU did not quit through QMP; killing it");
         kill(pid, SIGKILL);
-        (void) wait_child(pid, 5000);
+        (void) spawn_wait(pid, 5000);
 }
 
 static const char *ovmf_file(const char *const *candidates) {
@@ -391,10 +378,10 @@ int vm_start(const BootOptions *o, VmInstance **ret) {
         if (vm->guard < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, vm->guard, "cannot guard the VM's QEMU: %m");
         /* QEMU holds the VM until the console socket has its reader */
-        for (unsigned i = 0; i < 200 && vm->con < 0; i++) {
+        for (unsigned i = 0; i < 400 && vm->con < 0; i++) { /* 20 s */
                 vm->con = connect_unix(vm->serial);
                 if (vm->con < 0) {
-                        if (wait_child(vm->pid, 0))
+                        if (spawn_wait(vm->pid, 0))
                                 break;
                         usleep(50 * 1000);
                 }
@@ -470,7 +457,7 @@ int vm_finish(VmInstance *vm, BootResult *ret) {
         console_finish(vm->m);
         /* the probe powers the VM off itself: give it a moment */
         if (vm->res.probe_done)
-                (void) wait_child(vm->pid, 3000);
+                (void) spawn_wait(vm->pid, 3000);
         stop_qemu(vm->pid, vm->qmp);
         vm->pid = 0;
         vm->res.seconds = monotonic_s() - vm->run.t0;

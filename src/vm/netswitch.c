@@ -18,28 +18,14 @@
 
 #define SWITCH_BINARY "vde_switch"
 
-/* Waits up to ms for the child; 1 if it is gone. */
-static int reap(pid_t pid, unsigned ms) {
-        for (unsigned i = 0; i <= ms / 20; i++) {
-                int status;
-                pid_t w = waitpid(pid, &status, WNOHANG);
-
-                if (w == pid || (w < 0 && errno == ECHILD))
-                        return 1;
-                if (i < ms / 20)
-                        usleep(20 * 1000);
-        }
-        return 0;
-}
-
 NetSwitch *netswitch_stop(NetSwitch *s) {
         if (!s)
                 return NULL;
         if (s->hold >= 0)
                 close(s->hold); /* EOF on its stdin: it removes its sockets and exits */
-        if (s->pid > 0 && !reap(s->pid, 2000)) {
+        if (s->pid > 0 && !spawn_wait(s->pid, 2000)) {
                 kill(s->pid, SIGKILL);
-                (void) reap(s->pid, 2000);
+                (void) spawn_wait(s->pid, 2000);
         }
         sigguard_forget_child(s->guard);
         if (s->run_dir)
