@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "netconf.h"
+#include "shared/cleanup.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 
 void netconf_mac(const uint8_t rnd[3], char ret[static 18]) {
@@ -63,5 +65,49 @@ int netconf_cloud_init(const char *mac, const char *address, char **ret) {
                          "    dhcp4: false\n"
                          "    dhcp6: false\n",
                          mac, address);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int netconf_link(const char *mac, char **ret) {
+        if (netconf_check(mac, "0.0.0.0/8") < 0)
+                return -EINVAL;
+        *ret = strprintf("# kpin test VM: a fixed name for its NIC, for ifupdown\n"
+                         "[Match]\n"
+                         "MACAddress=%s\n"
+                         "\n"
+                         "[Link]\n"
+                         "Name=" NETCONF_IFNAME "\n",
+                         mac);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int netconf_ifupdown(const char *address, char **ret) {
+        if (check_ipv4_cidr(address) < 0)
+                return -EINVAL;
+        *ret = strprintf("# kpin test VM: its NIC on kpin's private segment\n"
+                         "auto " NETCONF_IFNAME "\n"
+                         "iface " NETCONF_IFNAME " inet static\n"
+                         "\taddress %s\n",
+                         address);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int netconf_hosts(char * const *names, char * const *addresses, char **ret) {
+        _cleanup_(strbuf_done) StrBuf b = {};
+        int r;
+
+        r = strbuf_puts(&b, "# kpin cluster test: every node of the cluster\n"
+                            "127.0.0.1\tlocalhost\n"
+                            "::1\tlocalhost ip6-localhost ip6-loopback\n");
+        for (size_t i = 0; r >= 0 && names[i] && addresses[i]; i++) {
+                size_t n = strcspn(addresses[i], "/");
+
+                if (check_ipv4_cidr(addresses[i]) < 0 || strpbrk(names[i], " \t\n#"))
+                        return -EINVAL;
+                r = strbuf_printf(&b, "%.*s\t%s\n", (int) n, addresses[i], names[i]);
+        }
+        if (r < 0)
+                return r;
+        *ret = strbuf_steal(&b);
         return *ret ? 0 : -ENOMEM;
 }

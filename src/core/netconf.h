@@ -24,3 +24,13 @@ int netconf_networkd(const char *mac, const char *address, char **ret);
 int netconf_cloud_init(const char *mac, const char *address, char **ret);
 /* -EINVAL unless mac is xx:xx:xx:xx:xx:xx (hex) and address a.b.c.d/n. */
 int netconf_check(const char *mac, const char *address);
+
+/* The cluster test's forms beside those: ifupdown has no match by MAC, so
+ * a systemd .link file (udev reads it, networkd or not) names the NIC
+ * NETCONF_IFNAME and an interfaces.d stanza gives that name its address. */
+#define NETCONF_IFNAME "kpin0"
+int netconf_link(const char *mac, char **ret);
+int netconf_ifupdown(const char *address, char **ret);
+/* /etc/hosts naming every node (names[i] at addresses[i], a.b.c.d/n),
+ * both lists NULL-terminated. */
+int netconf_hosts(char * const *names, char * const *addresses, char **ret);

@@ -18,7 +18,7 @@ bool probe_module_name_ok(const char *m) {
         return true;
 }
 
-static bool token_ok(const char *t) {
+bool probe_token_ok(const char *t) {
         size_t n = t ? strlen(t) : 0;
 
         if (n < 16 || n > 64)
@@ -31,8 +31,7 @@ static bool token_ok(const char *t) {
 
 /* Everything it reads is the guest's own state; its only inputs from kpin,
  * the token and the module names, are checked to be plain words. */
-static const char probe_body[] =
-        "C=/dev/ttyS0\n"
+const char probe_facts[] =
         "out() { printf 'KPIN-PROBE %s %s\\n' \"$T\" \"$*\" >\"$C\"; }\n"
         "printf 'KPIN-PROBE-BEGIN %s\\n' \"$T\" >\"$C\"\n"
         "out \"uname=$(uname -r)\"\n"
@@ -78,7 +77,9 @@ static const char probe_body[] =
         "done\n"
         "if command -v dkms >/dev/null; then\n"
         "\tdkms status 2>/dev/null | head -n 50 | while IFS= read -r l; do out \"dkms=$l\"; done\n"
-        "fi\n"
+        "fi\n";
+
+static const char probe_end[] =
         "printf 'KPIN-PROBE-END %s\\n' \"$T\" >\"$C\"\n"
         "sync\n"
         "systemctl --no-block poweroff\n";
@@ -87,7 +88,7 @@ int probe_script(const char *token, char * const *modules, char **ret) {
         _cleanup_(strbuf_done) StrBuf b = {};
         int r;
 
-        if (!token_ok(token))
+        if (!probe_token_ok(token))
                 return -EINVAL;
         STRV_FOREACH(m, modules)
                 if (!probe_module_name_ok(*m))
@@ -100,9 +101,11 @@ int probe_script(const char *token, char * const *modules, char **ret) {
         if (r >= 0)
                 r = strbuf_join(&b, modules, " ");
         if (r >= 0)
-                r = strbuf_puts(&b, "'\n");
+                r = strbuf_puts(&b, "'\nC=/dev/ttyS0\n");
         if (r >= 0)
-                r = strbuf_puts(&b, probe_body);
+                r = strbuf_puts(&b, probe_facts);
+        if (r >= 0)
+                r = strbuf_puts(&b, probe_end);
         if (r < 0)
                 return r;
         *ret = strbuf_steal(&b);

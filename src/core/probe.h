@@ -20,7 +20,12 @@
 
 /* Module names end up in the script: [A-Za-z0-9_-], at most 64. */
 bool probe_module_name_ok(const char *m);
-/* token: [a-z0-9], 16 to 64 characters; -EINVAL for a bad token or module. */
+/* token: [a-z0-9], 16 to 64 characters */
+bool probe_token_ok(const char *t);
+/* The probe's report on the running system, for a script that sets T (the
+ * token), M (the module names) and C (where its lines go) first. */
+extern const char probe_facts[];
+/* -EINVAL for a bad token or module. */
 int probe_script(const char *token, char * const *modules, char **ret);
 /* The unit running exec_start (a command line), importing a system
  * credential if import_credential is not NULL. */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,21 @@ int strbuf_put(StrBuf *b, const char *s, size_t n) {
 
 int strbuf_puts(StrBuf *b, const char *s) {
         return strbuf_put(b, s, strlen(s));
+}
+
+int strbuf_printf(StrBuf *b, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int n, r;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        r = strbuf_put(b, s, (size_t) n);
+        free(s);
+        return r;
 }
 
 int strbuf_join(StrBuf *b, char * const *l, const char *sep) {

@@ -11,6 +11,7 @@ typedef struct StrBuf {
 
 int strbuf_put(StrBuf *b, const char *s, size_t n);
 int strbuf_puts(StrBuf *b, const char *s);
+int strbuf_printf(StrBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends the elements of l separated by sep. */
 int strbuf_join(StrBuf *b, char * const *l, const char *sep);
 /* Hands the string over (an empty one if nothing was put) and resets b. */
