@@ -23,7 +23,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DPACKAGE_VERSION='"$(PACKAGE_VERSION)"' -
 # core + shared are pure: the unit tests link them without libguestfs.
 CORE_SRC := $(wildcard src/core/*.c) $(wildcard src/shared/*.c)
 TOOL_SRC := $(CORE_SRC) $(wildcard src/host/*.c) $(wildcard src/guest/*.c) $(wildcard src/vm/*.c) \
-	$(wildcard src/repair/*.c) $(wildcard src/report/*.c) $(wildcard src/*.c)
+	$(wildcard src/cluster/*.c) $(wildcard src/repair/*.c) $(wildcard src/report/*.c) $(wildcard src/*.c)
 HEADERS := $(wildcard src/*.h src/*/*.h)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_NAMES := $(UNIT_SRC:tests/unit/%.c=%)

@@ -39,3 +39,4 @@ int cmd_dkms(Context *ctx, char **args);
 int cmd_boot_test(Context *ctx, char **args);
 int cmd_repair(Context *ctx, char **args);
 int cmd_fetch(Context *ctx, char **args);
+int cmd_cluster_test(Context *ctx, char **args);

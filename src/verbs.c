@@ -53,6 +53,13 @@ static const Verb verbs[] = {
           "dependencies the image lacks from Debian's archive into DIR,\n"
           "checking the Release signature with the host's keyrings and\n"
           "every .deb's SHA256; DIR then serves pin/repair --packages offline" },
+        { "cluster-test", VERB_CLUSTER_TEST, 1, 1, cmd_cluster_test,
+          "cluster-test CLUSTER.conf [--images DIR] [--junit FILE] [--serial-dir DIR] [--keep-going]",
+          "Boot every node of a cluster file at once from throw-away\n"
+          "overlays of their images, on one private segment that only the\n"
+          "VMs share, each with its name, address and /etc/hosts; run the\n"
+          "checks inside each node and the shared-filesystem check across\n"
+          "them; a table of node x check, exit 0 only if all passed" },
         { "accel", VERB_ACCEL, 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]",
           "Say whether kpin will use KVM or TCG here, and why (it boots\n"
           "a host kernel under KVM and waits for its banner)" },
@@ -90,6 +97,7 @@ static const char exit_and_environment[] =
         "   9  GRUB cannot be made to boot the kernel\n"
         "  10  boot test failed: the image does not boot as expected\n"
         "  11  host environment: QEMU or the libguestfs appliance failed\n"
+        "  12  cluster test failed: a node did not come up or a check failed\n"
         "\nEnvironment:\n"
         "  KPIN_PROBE_KERNEL  kernel the KVM probe boots (default: newest /boot/vmlinuz-*)\n"
         "  KPIN_QEMU          QEMU binary for the KVM probe and boot tests\n"

@@ -90,8 +90,8 @@ const OptionSpec option_specs[] = {
         { "memory", 0, "MB", BOOT_LIKE, OPT_MEMORY, OPTK_MEGABYTES, .offset = O(memory_mb),
           .section = "boot-test", .key = "memory", .key_type = KEY_MEGABYTES, .profile_offset = P(memory_mb),
           .help_group = "boot-test", .help = "VM memory (default 1024)" },
-        { "junit", 0, "FILE", BOOT_LIKE, OPT_JUNIT, OPTK_STRING, .offset = O(junit), .help_group = "boot-test",
-          .help = "One JUnit testcase per check (repair: and per step)" },
+        { "junit", 0, "FILE", BOOT_LIKE | VERB(CLUSTER_TEST), OPT_JUNIT, OPTK_STRING, .offset = O(junit), .help_group = "boot-test",
+          .help = "One JUnit testcase per check (repair: and per step;\ncluster-test: a testsuite per node)" },
         { "serial-log", 0, "FILE", BOOT_LIKE, OPT_SERIAL_LOG, OPTK_STRING, .offset = O(serial_log),
           .help_group = "boot-test", .help = "The whole serial console" },
         { NULL, 0, NULL, 0, 0, OPTK_KEY, .section = "boot-test", .key = "network-units",
@@ -128,6 +128,12 @@ const OptionSpec option_specs[] = {
         { NULL, 'd', "DIR", VERB(FETCH), OPT_DEST, OPTK_STRING, .offset = O(dest), .help_group = "fetch",
           .help = "Where to put the packages and a manifest" },
 
+        { "serial-dir", 0, "DIR", VERB(CLUSTER_TEST), OPT_SERIAL_DIR, OPTK_STRING, .offset = O(serial_dir),
+          .help_group = "cluster-test", .help = "Keep each node's console and results port as\nNODE.console.log and NODE.results.log in DIR" },
+        { "keep-going", 0, NULL, VERB(CLUSTER_TEST), OPT_KEEP_GOING, OPTK_FLAG, .offset = O(keep_going), .flag_value = true,
+          .help_group = "cluster-test", .help = "Run every check of a node past a failed one" },
+        { "images", 0, "DIR", VERB(CLUSTER_TEST), OPT_IMAGES, OPTK_STRING, .offset = O(images),
+          .help_group = "cluster-test", .help = "Relative image paths of the cluster file are in DIR\n(default: the file's directory)" },
         { "accel", 0, "auto|kvm|tcg", 0, 0, OPTK_GLOBAL, GLOBAL_ACCEL, .help_group = "global",
           .help = "Hardware acceleration (auto: try KVM by booting a\nkernel, fall back to TCG with a warning)" },
         { "json", 0, NULL, 0, 0, OPTK_GLOBAL, GLOBAL_JSON, .help_group = "global",
@@ -254,6 +260,7 @@ static const struct {
         { "boot-test", "Options of boot-test (and repair)" },
         { "repair", "Options of repair (and those of pin, dkms and boot-test)" },
         { "fetch", "Options of fetch (and repair)" },
+        { "cluster-test", "Options of cluster-test" },
         { "global", "Global options" },
 };
 

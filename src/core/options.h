@@ -22,6 +22,7 @@ typedef enum VerbId {
         VERB_REPAIR,
         VERB_FETCH,
         VERB_ACCEL,
+        VERB_CLUSTER_TEST,
         _VERB_MAX,
 } VerbId;
 #define VERB(v) (1u << VERB_##v)

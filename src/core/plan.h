@@ -40,6 +40,9 @@
 #define OPT_DEST OPT_BIT(26)           /* -d DIR */
 #define OPT_SIGN OPT_BIT(27)           /* --sign-key, --sign-cert */
 #define OPT_BUILD_CACHE OPT_BIT(28)
+#define OPT_SERIAL_DIR OPT_BIT(29)
+#define OPT_KEEP_GOING OPT_BIT(30)
+#define OPT_IMAGES OPT_BIT(31)
 
 /* What the command line said, as given: a field is set only if its OPT_
  * bit is in used (lists: non-NULL). Strings point into argv. */
@@ -68,6 +71,9 @@ typedef struct Options {
         char **from;                /* --from SOURCE (repeatable) */
         const char *mirror, *dest;
         bool allow_unsigned;
+
+        const char *serial_dir, *images;  /* cluster-test */
+        bool keep_going;
 } Options;
 
 void options_done(Options *o);

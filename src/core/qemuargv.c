@@ -94,7 +94,7 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                 return -EINVAL;
         if (c->firmware != FIRMWARE_BIOS && (!safe_path(c->ovmf_code) || !safe_path(c->ovmf_vars)))
                 return -EINVAL;
-        if (c->seed && !safe_path(c->seed))
+        if ((c->seed && !safe_path(c->seed)) || (c->results_file && (!safe_path(c->results_file) || !c->results_port || strchr(c->results_port, ','))))
                 return -EINVAL;
         if (c->net_switch && (!safe_path(c->net_switch) || netconf_check(c->mac, "0.0.0.0/8") < 0))
                 return -EINVAL;
@@ -170,6 +170,21 @@ int qemu_argv(const QemuConfig *c, char ***ret) {
                         r = add(&l, "-device", NULL);
                 if (r >= 0)
                         r = add(&l, "virtio-net-pci,netdev=net0,romfile=,mac=%s", c->mac);
+        }
+        /* the cluster test's results: a port of their own, into a file */
+        if (c->results_file) {
+                if (r >= 0)
+                        r = add(&l, "-device", NULL);
+                if (r >= 0)
+                        r = add(&l, "virtio-serial-pci", NULL);
+                if (r >= 0)
+                        r = add(&l, "-chardev", NULL);
+                if (r >= 0)
+                        r = add(&l, "file,id=results,path=%s", c->results_file);
+                if (r >= 0)
+                        r = add(&l, "-device", NULL);
+                if (r >= 0)
+                        r = add(&l, "virtserialport,chardev=results,name=%s", c->results_port);
         }
         if (r >= 0)
                 r = add(&l, "-chardev", NULL);

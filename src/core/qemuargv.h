@@ -54,6 +54,8 @@ typedef struct QemuConfig {
         const char *qmp_socket;
         const char *net_switch;     /* vde_switch --sock directory, or NULL: no NIC at all */
         const char *mac;            /* the NIC's MAC (with net_switch) */
+        const char *results_file;   /* a virtio-serial port written into this file, or NULL */
+        const char *results_port;   /* ... and its name in the guest (/dev/virtio-ports/NAME) */
 } QemuConfig;
 
 /* vCPUs for each of n_vms VMs run at once on a host with host_cores: two

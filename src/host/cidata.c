@@ -44,7 +44,7 @@ static int run(char * const *argv) {
         return 0;
 }
 
-int cidata_make(const char *instance_id, const char *network_config, Cidata **ret) {
+int cidata_make_host(const char *instance_id, const char *hostname, const char *network_config, Cidata **ret) {
         _cleanup_(cidata_freep) Cidata *c = calloc(1, sizeof(Cidata));
         _cleanup_free_ char *md = NULL, *ud = NULL, *nc = NULL, *meta = NULL;
         int r;
@@ -62,7 +62,7 @@ int cidata_make(const char *instance_id, const char *network_config, Cidata **re
         md = strprintf("%s/meta-data", c->dir);
         ud = strprintf("%s/user-data", c->dir);
         nc = strprintf("%s/network-config", c->dir);
-        meta = strprintf("instance-id: kpin-boot-test-%s\nlocal-hostname: kpin-boot-test\n", instance_id);
+        meta = strprintf("instance-id: %s\nlocal-hostname: %s\n", instance_id, hostname);
         if (!c->path || !md || !ud || !nc || !meta)
                 return -ENOMEM;
         if ((r = write_text(md, meta)) < 0 || (r = write_text(ud, "#cloud-config\n")) < 0 ||
@@ -84,4 +84,12 @@ int cidata_make(const char *instance_id, const char *network_config, Cidata **re
         (void) unlink(nc);
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+int cidata_make(const char *token, const char *network_config, Cidata **ret) {
+        _cleanup_free_ char *id = strprintf("kpin-boot-test-%s", token);
+
+        if (!id)
+                return -ENOMEM;
+        return cidata_make_host(id, "kpin-boot-test", network_config, ret);
 }

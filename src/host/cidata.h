@@ -12,7 +12,10 @@ typedef struct Cidata {
         int guard_dir;
 } Cidata;
 
-int cidata_make(const char *instance_id, const char *network_config, Cidata **ret);
+/* The boot test's: instance kpin-boot-test-TOKEN, host kpin-boot-test. */
+int cidata_make(const char *token, const char *network_config, Cidata **ret);
+/* A node's own: its instance-id and hostname (plain words). */
+int cidata_make_host(const char *instance_id, const char *hostname, const char *network_config, Cidata **ret);
 Cidata *cidata_free(Cidata *c);
 static inline void cidata_freep(Cidata **c) {
         cidata_free(*c);

@@ -137,7 +137,7 @@ static int failed_units_check(BootTest *t, const char *failed_units) {
 }
 
 /* The verdict, check by check, from what the console and the probe said. */
-static int evaluate(BootTest *t, char * const *modules, bool cloud_init) {
+int boot_test_evaluate(BootTest *t, char * const *modules, bool cloud_init) {
         const BootResult *b = &t->boot;
         const char *uname = probe_value(b->probe, "uname");
         const char *running = uname ? uname : b->kernel;
@@ -185,7 +185,7 @@ static int evaluate(BootTest *t, char * const *modules, bool cloud_init) {
                                         : strprintf("cloud-init status: %s", ci ? ci : "no answer"));
 }
 
-static void boot_test_done(BootTest *t) {
+void boot_test_done(BootTest *t) {
         boot_result_done(&t->boot);
         free(t->expect);
         free(t->cloud_init);
@@ -241,7 +241,7 @@ static int boot_once(const BootTarget *tg, const Plan *pl, bool kvm, Firmware fw
                     &t->boot);
         if (r < 0)
                 return r;
-        return evaluate(t, pl->expect_modules, tg->cloud_init);
+        return boot_test_evaluate(t, pl->expect_modules, tg->cloud_init);
 }
 
 int boot_tests_run(const BootTarget *tg, const Plan *pl, bool kvm, BootTests *ret) {

@@ -76,6 +76,11 @@ unsigned boot_test_firmwares(unsigned spec, unsigned supported);
  * not run. */
 int boot_tests_run(const BootTarget *t, const Plan *pl, bool kvm, BootTests *ret);
 void boot_tests_done(BootTests *t);
+/* The checks of one boot from t->boot (its console and probe lines) and
+ * t->expect: boots, kernel, each module loads, no failed units (by
+ * t->network_units_fail), cloud-init if the image has it. */
+int boot_test_evaluate(BootTest *t, char * const *modules, bool cloud_init);
+void boot_test_done(BootTest *t);
 /* The first failed check's message, with the firmware when there were
  * several boots (NULL if none failed); free it. */
 char *boot_tests_first_failure(const BootTests *t);

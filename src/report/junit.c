@@ -5,56 +5,74 @@
 
 #include "junit.h"
 
-int junit_write(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds) {
-        xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
+static int write_suite(xmlTextWriterPtr w, const JunitSuite *su) {
         size_t failures = 0, skipped = 0;
         char num[64];
         int ok = 0;
 
-        if (!w)
-                return -EIO;
-        for (size_t i = 0; i < n; i++) {
-                skipped += cases[i].skipped;
-                failures += !cases[i].passed && !cases[i].skipped;
+        for (size_t i = 0; i < su->n; i++) {
+                skipped += su->cases[i].skipped;
+                failures += !su->cases[i].passed && !su->cases[i].skipped;
         }
-        (void) xmlTextWriterSetIndent(w, 1);
 #define X(call) ok = ok < 0 ? ok : (call)
-        X(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
-        X(xmlTextWriterStartElement(w, BAD_CAST "testsuites"));
         X(xmlTextWriterStartElement(w, BAD_CAST "testsuite"));
-        X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST suite));
-        snprintf(num, sizeof(num), "%zu", n);
+        X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST su->name));
+        snprintf(num, sizeof(num), "%zu", su->n);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST num));
         snprintf(num, sizeof(num), "%zu", failures);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST num));
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0"));
         snprintf(num, sizeof(num), "%zu", skipped);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST num));
-        snprintf(num, sizeof(num), "%.3f", seconds);
+        snprintf(num, sizeof(num), "%.3f", su->seconds);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < su->n; i++) {
+                const JunitCase *c = &su->cases[i];
+
                 X(xmlTextWriterStartElement(w, BAD_CAST "testcase"));
-                X(xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST(cases[i].classname ? cases[i].classname : "kpin.boot-test")));
-                X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST cases[i].name));
-                snprintf(num, sizeof(num), "%.3f", cases[i].seconds);
+                X(xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST(c->classname ? c->classname : "kpin.boot-test")));
+                X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST c->name));
+                snprintf(num, sizeof(num), "%.3f", c->seconds);
                 X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));
-                if (cases[i].skipped) {
+                if (c->skipped) {
                         X(xmlTextWriterStartElement(w, BAD_CAST "skipped"));
-                        if (cases[i].message)
-                                X(xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST cases[i].message));
+                        if (c->message)
+                                X(xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST c->message));
                         X(xmlTextWriterEndElement(w));
-                } else if (!cases[i].passed) {
+                } else if (!c->passed) {
                         X(xmlTextWriterStartElement(w, BAD_CAST "failure"));
-                        X(xmlTextWriterWriteAttribute(w, BAD_CAST "message",
-                                                      BAD_CAST(cases[i].message ? cases[i].message : "failed")));
-                        if (cases[i].details)
-                                X(xmlTextWriterWriteString(w, BAD_CAST cases[i].details));
+                        X(xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST(c->message ? c->message : "failed")));
+                        if (c->details)
+                                X(xmlTextWriterWriteString(w, BAD_CAST c->details));
                         X(xmlTextWriterEndElement(w));
                 }
                 X(xmlTextWriterEndElement(w));
         }
-        X(xmlTextWriterEndDocument(w));
+        if (su->system_out)
+                X(xmlTextWriterWriteElement(w, BAD_CAST "system-out", BAD_CAST su->system_out));
+        X(xmlTextWriterEndElement(w));
 #undef X
+        return ok;
+}
+
+int junit_write_suites(const char *path, const JunitSuite *suites, size_t n) {
+        xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
+        int ok = 0;
+
+        if (!w)
+                return -EIO;
+        (void) xmlTextWriterSetIndent(w, 1);
+        ok = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+        if (ok >= 0)
+                ok = xmlTextWriterStartElement(w, BAD_CAST "testsuites");
+        for (size_t i = 0; i < n && ok >= 0; i++)
+                ok = write_suite(w, &suites[i]);
+        if (ok >= 0)
+                ok = xmlTextWriterEndDocument(w);
         xmlFreeTextWriter(w);
         return ok < 0 ? -EIO : 0;
+}
+
+int junit_write(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds) {
+        return junit_write_suites(path, &(JunitSuite) { .name = suite, .cases = cases, .n = n, .seconds = seconds }, 1);
 }

@@ -56,6 +56,16 @@ void log_info(const char *fmt, ...) {
         va_end(ap);
 }
 
+void log_notice(const char *fmt, ...) {
+        va_list ap;
+
+        if (verbosity < LOG_NORMAL)
+                return;
+        va_start(ap, fmt);
+        vlog("", fmt, ap);
+        va_end(ap);
+}
+
 void log_debug(const char *fmt, ...) {
         va_list ap;
 
@@ -120,6 +130,8 @@ const char *log_exit_code_name(int exit_code) {
                 return "boot-test";
         case KPIN_EXIT_ENVIRONMENT:
                 return "environment";
+        case KPIN_EXIT_CLUSTER:
+                return "cluster-test";
         default:
                 return "failure";
         }

@@ -19,6 +19,7 @@ enum {
         KPIN_EXIT_GRUB = 9,          /* GRUB cannot be made to boot the kernel */
         KPIN_EXIT_BOOT = 10,         /* the boot test failed: the image does not boot as expected */
         KPIN_EXIT_ENVIRONMENT = 11,  /* host problem: QEMU or the libguestfs appliance */
+        KPIN_EXIT_CLUSTER = 12,      /* the cluster test failed: a node or a check */
 };
 
 enum {
@@ -34,6 +35,9 @@ int log_get_verbosity(void);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Events a CI log should show as a terminal does (a cluster node came up,
+ * a check ended): everywhere but with -q. */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Record the run's failure: the first one recorded decides the exit code and

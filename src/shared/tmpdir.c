@@ -16,7 +16,7 @@
 #include "strv.h"
 #include "tmpdir.h"
 
-static const char *const kinds[] = { "boot", "net", "guest", "seed", "fetch", "keys", "cache" };
+static const char *const kinds[] = { "boot", "net", "guest", "seed", "fetch", "keys", "cache", "cluster" };
 
 char *tmpdir_make(const char *kind) {
         char *dir = strprintf("%s/kpin-%s-%d-XXXXXX", host_tmpdir(), kind, (int) getpid());

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "core/clusterscript.h"
 #include "core/kver.h"
 #include "shared/cleanup.h"
 #include "shared/clock.h"
@@ -83,7 +84,8 @@ static void on_event(void *userdata, ConsoleEventType type, const char *arg) {
                 if (type < _CONSOLE_EVENT_MAX && what[type]) {
                         bool with_arg = type == CONSOLE_GRUB_LOADING || type == CONSOLE_KERNEL;
 
-                        snprintf(buf, sizeof(buf), "%s: %s%s%s", firmware_label(run->o->firmware), what[type],
+                        snprintf(buf, sizeof(buf), "%s: %s%s%s",
+                                 run->o->label ? run->o->label : firmware_label(run->o->firmware), what[type],
                                  with_arg ? " " : "", with_arg ? arg : "");
                         progress_update(buf);
                 }
@@ -272,8 +274,20 @@ struct VmInstance {
         Run run;
         BootResult res;
         double deadline, stop_at;
-        bool finished;
+        bool finished, released;
 };
+
+void vm_release(VmInstance *vm) {
+        vm->released = true;
+}
+
+bool vm_finished(const VmInstance *vm) {
+        return vm->finished;
+}
+
+const BootResult *vm_result(const VmInstance *vm) {
+        return &vm->res;
+}
 
 VmInstance *vm_free(VmInstance *vm) {
         if (!vm)
@@ -321,6 +335,7 @@ static int vm_prepare(VmInstance *vm, char ***ret_argv) {
                 .binary = getenv("KPIN_QEMU"), .kvm = o->kvm, .memory_mb = o->memory_mb, .smp = o->smp,
                 .disk = o->disk, .firmware = o->firmware, .serial_socket = vm->serial, .qmp_socket = vm->qmp,
                 .seed = o->seed, .smbios_strings = o->smbios_strings, .net_switch = o->net_switch, .mac = o->mac,
+                .results_file = o->results_file, .results_port = CLUSTER_PORT_NAME,
         };
         if (o->firmware != FIRMWARE_BIOS) {
                 const char *vars = o->uefi_vars ? o->uefi_vars : ovmf_file(ovmf_vars[o->firmware]);
@@ -462,7 +477,7 @@ int vm_finish(VmInstance *vm, BootResult *ret) {
         vm->pid = 0;
         vm->res.seconds = monotonic_s() - vm->run.t0;
         vm->res.tail = tail_lines(&vm->run, 15);
-        if (!vm->res.probe_done && !vm->res.failure)
+        if (!vm->res.probe_done && !vm->res.failure && !vm->released)
                 vm->res.failure = vm->res.timed_out
                                           ? strprintf("no verdict within %u s (the probe never reported)", vm->o.timeout_s)
                                           : strdup("the VM stopped before the probe reported");

@@ -21,6 +21,8 @@ typedef struct BootOptions {
         char * const *smbios_strings; /* systemd credentials, or NULL */
         const char *net_switch;     /* the private segment's switch (vm/netswitch.h), or NULL: no NIC */
         const char *mac;            /* the NIC's MAC, with net_switch */
+        const char *results_file;   /* a virtio-serial port's file (core/clusterscript.h), or NULL */
+        const char *label;          /* names the VM in progress lines; NULL: its firmware */
 } BootOptions;
 
 typedef enum BootStage {
@@ -60,6 +62,13 @@ int vm_poll(VmInstance *const *vms, size_t n, unsigned timeout_ms);
 /* Stops a VM whose verdict is known (or that is given up) and hands over
  * what its console said. */
 int vm_finish(VmInstance *vm, BootResult *ret);
+/* The caller has its verdict (the cluster test's results port): the VM
+ * is left running, and vm_finish stops it without a failure of its own. */
+void vm_release(VmInstance *vm);
+/* Whether vm_poll has seen the VM end (QEMU exited, a failure, timeout). */
+bool vm_finished(const VmInstance *vm);
+/* What its console said so far (stages, kernel, failure). */
+const BootResult *vm_result(const VmInstance *vm);
 VmInstance *vm_free(VmInstance *vm);
 static inline void vm_freep(VmInstance **vm) {
         vm_free(*vm);
