@@ -12,6 +12,13 @@
 # Any non-zero kpin exit fails the build (its class is in the report and in
 # the one-line error), and Packer then deletes the artifact, so an image whose
 # module does not build or that does not boot never ships.
+#
+# With -var cluster_file=/etc/kpin/cluster-hpc.conf (see images/), the build
+# that finishes last also boots both repaired images together with
+# `kpin cluster-test` (its relative image paths are output_dir's files): the
+# builds run in parallel, so each one's last step takes a lock and runs the
+# test only once both images' kpin reports say ok. A failed cluster test
+# fails that build.
 
 variable "base_image" {
   type        = string
@@ -39,6 +46,11 @@ variable "profile_dir" {
 variable "kpin" {
   type    = string
   default = "kpin"
+}
+variable "cluster_file" {
+  type        = string
+  default     = ""
+  description = "A kpin cluster file: boot both images together once both are repaired."
 }
 variable "kpin_args" {
   type        = string
@@ -102,6 +114,18 @@ build {
   post-processor "shell-local" {
     inline = [
       "${var.kpin} repair --packer-manifest ${var.output_dir}/manifest.json --profile ${var.profile_dir}/$PACKER_BUILD_NAME.conf --in-place --report ${var.output_dir}/$PACKER_BUILD_NAME-kpin.json --junit ${var.output_dir}/$PACKER_BUILD_NAME-kpin.xml ${var.kpin_args}",
+    ]
+  }
+
+  # the cluster test, by whichever build has both images repaired first
+  post-processor "shell-local" {
+    environment_vars = ["CLUSTER=${var.cluster_file}", "KPIN=${var.kpin}", "OUT=${var.output_dir}"]
+    inline = [
+      "[ -n \"$CLUSTER\" ] || exit 0",
+      "exec 9>\"$OUT/.cluster-test.lock\" && flock 9",
+      "for b in hpc-compute hpc-controller; do jq -e .ok \"$OUT/$b-kpin.json\" >/dev/null 2>&1 || { echo \"cluster test: waiting for $b\"; exit 0; }; done",
+      "[ ! -e \"$OUT/cluster-test.json\" ] || exit 0",
+      "$KPIN cluster-test \"$CLUSTER\" --images \"$OUT\" --report \"$OUT/cluster-test.json\" --junit \"$OUT/cluster-test.xml\" --serial-dir \"$OUT/cluster-test\"",
     ]
   }
 }

@@ -69,6 +69,7 @@ typedef struct ClusterRun {
         ClusterConf conf;
         ClusterNodeRun *nodes;
         size_t n_nodes, n_failed;   /* nodes with a failed check */
+        char run_id[BOOT_TEST_TOKEN_LEN + 1];
         bool kvm, keep_going;
         char *run_dir;
         int guard_dir;

@@ -108,6 +108,7 @@ static int write_runner(ClusterRun *cr, ClusterNodeRun *nr, const ClusterOptions
                 timeouts[i] = s->checks[i].timeout_s;
         r = cluster_runner_script(&(ClusterRunner) {
                                           .token = nr->token,
+                                          .run_id = cr->run_id,
                                           .node = nr->node.name,
                                           .modules = s->expect_modules,
                                           .check_timeouts = timeouts,

@@ -161,6 +161,8 @@ static int prepare(ClusterRun *cr, const ClusterOptions *o, char ***checks) {
         if (cr->guard_dir < 0)
                 return log_fail(KPIN_EXIT_ENVIRONMENT, cr->guard_dir, "cannot guard %s: %m", cr->run_dir);
         logs = o->serial_dir ? o->serial_dir : cr->run_dir;
+        if ((r = boot_test_token(cr->run_id)) < 0)
+                return log_fail(KPIN_EXIT_ENVIRONMENT, r, "cannot draw random numbers: %m");
         if (o->serial_dir && mkdir(o->serial_dir, 0755) < 0 && errno != EEXIST)
                 return log_fail(KPIN_EXIT_USAGE, -errno, "--serial-dir %s: %m", o->serial_dir);
         for (size_t i = 0; i < cr->n_nodes; i++) {
@@ -365,8 +367,13 @@ int cluster_test_run(const ClusterOptions *o, ClusterRun *ret) {
         if (r < 0)
                 return r;
         cr.prepare_s = monotonic_s() - t;
-        log_notice("cluster %s: %zu nodes on %s, prepared in %.1f s", cr.conf.name, cr.n_nodes, cr.nodes[0].node.address,
-                 cr.prepare_s);
+        {
+                char net[16];
+
+                cluster_ip_string(cr.conf.network, net);
+                log_notice("cluster %s: %zu nodes on %s/%u, prepared in %.1f s", cr.conf.name, cr.n_nodes, net,
+                           cr.conf.prefix, cr.prepare_s);
+        }
         r = run_loop(&cr, sw->sock);
         t = monotonic_s();
         for (size_t i = 0; i < cr.n_nodes; i++) {

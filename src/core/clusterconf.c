@@ -90,7 +90,7 @@ void cluster_ip_string(uint32_t ip, char ret[static 16]) {
 }
 
 static char *resolve(const char *dir, const char *v) {
-        if (v[0] == '/' || !dir || !*dir)
+        if (v[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
                 return strdup(v);
         return strprintf("%s/%s", dir, v);
 }

@@ -68,7 +68,7 @@ static const char shared_fs[] =
         "\telse\n"
         "\t\tsay KPIN-SFS \"mounted $(findmnt -n -o FSTYPE,SOURCE --mountpoint \"$P\" | head -n 1)\"\n"
         "\t\tdd if=/dev/urandom of=\"$W/sfs\" bs=1M count=$SZ status=none\n"
-        "\t\tf=\"$P/.kpin-$T-$NODE\"\n"
+        "\t\tf=\"$P/.kpin-$RUN-$NODE\"\n"
         "\t\ts=$(ms)\n"
         "\t\tif dd if=\"$W/sfs\" of=\"$f.data\" bs=1M conv=fsync status=none 2>\"$W/sfs.err\"; then\n"
         "\t\t\te=$(ms)\n"
@@ -81,7 +81,7 @@ static const char shared_fs[] =
         "\t\trm -f \"$W/sfs\"\n"
         "\t\tfor p in $PEERS; do\n"
         "\t\t\t[ \"$p\" = \"$NODE\" ] && continue\n"
-        "\t\t\tg=\"$P/.kpin-$T-$p\"\n"
+        "\t\t\tg=\"$P/.kpin-$RUN-$p\"\n"
         "\t\t\ti=0\n"
         "\t\t\twhile [ ! -e \"$g.sha256\" ] && [ $i -lt $SW ]; do sleep 1; i=$((i + 1)); done\n"
         "\t\t\tif [ ! -e \"$g.sha256\" ]; then say KPIN-SFS \"read $p missing $i\"; continue; fi\n"
@@ -118,7 +118,7 @@ int cluster_runner_script(const ClusterRunner *c, char **ret) {
         _cleanup_(strbuf_done) StrBuf b = {}, ck = {}, mods = {}, peers = {};
         int r;
 
-        if (!probe_token_ok(c->token) || !word_ok(c->node) || (c->sfs_path && !word_ok(c->sfs_path)))
+        if (!probe_token_ok(c->token) || !probe_token_ok(c->run_id) || !word_ok(c->node) || (c->sfs_path && !word_ok(c->sfs_path)))
                 return -EINVAL;
         STRV_FOREACH(m, c->modules)
                 if (!probe_module_name_ok(*m))
@@ -134,6 +134,8 @@ int cluster_runner_script(const ClusterRunner *c, char **ret) {
         r = strbuf_puts(&b, "#!/bin/sh\n# kpin cluster test: reports on its own serial port, never the console.\n");
         if (r >= 0)
                 r = add_var(&b, "T", c->token);
+        if (r >= 0)
+                r = add_var(&b, "RUN", c->run_id);
         if (r >= 0)
                 r = add_var(&b, "NODE", c->node);
         if (r >= 0)

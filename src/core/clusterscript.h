@@ -25,7 +25,8 @@
 #define CLUSTER_MOUNT_WAIT_S 120      /* the shared path mounted by the image itself */
 
 typedef struct ClusterRunner {
-        const char *token;
+        const char *token;                /* this node's, on its port */
+        const char *run_id;               /* the cluster's: names the shared-fs files */
         const char *node;
         char * const *modules;
         const unsigned *check_timeouts;   /* the checks, CLUSTER_CHECK_DIR/check-1.. */

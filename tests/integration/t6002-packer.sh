@@ -10,6 +10,8 @@ TRIXIE=$(pinned_trixie) || exit 1
 PKGDIR=$(fetched_61) || exit 1
 before=$(checksum "$TRIXIE")
 mkdir profiles output
+# the cluster step waits for both images (a build of one never starts it)
+printf '[node hpc-compute]\nimage = hpc-compute.qcow2\n' >cluster.conf
 # the boot test is t6001's; here the profile turns it off, as a site may
 sed 's/^enabled = yes$/enabled = no/' "$ROOT/images/demo.conf" >profiles/hpc-compute.conf
 # Packer's own colour codes and plugin chatter stay out of the assertions
@@ -17,7 +19,7 @@ export PACKER_NO_COLOR=1 CHECKPOINT_DISABLE=1
 
 packer_build() {
 	packer build -only=file.hpc-compute -var compute_image="$TRIXIE" -var output_dir="$TRASH/output" \
-		-var profile_dir="$TRASH/profiles" -var kpin="$KPIN_BIN" \
+		-var profile_dir="$TRASH/profiles" -var kpin="$KPIN_BIN" -var cluster_file="$TRASH/cluster.conf" \
 		-var kpin_args="--packages $PKGDIR $*" "$ROOT/packer" >packer.log 2>&1
 }
 
@@ -28,6 +30,11 @@ test_expect_success 'packer build succeeds with kpin as its shell-local post-pro
 	test "$rc" = 0 || { tail -n 30 packer.log; exit 1; } &&
 	grep -q "Running post-processor:.*(type shell-local)" packer.log &&
 	jq -e ".builds[-1].name == \"hpc-compute\" and .builds[-1].files[0].name == \"$TRASH/output/hpc-compute.qcow2\"" output/manifest.json
+'
+
+test_expect_success 'the cluster step runs only once both images are repaired' '
+	grep -q "cluster test: waiting for hpc-controller" packer.log &&
+	test ! -e output/cluster-test.json
 '
 
 test_expect_success 'kpin found the artifact in the manifest and repaired it in place' '

@@ -104,6 +104,28 @@ static void test_parse(void **state) {
         cluster_conf_done(&c);
 }
 
+/* the site example in images/ is a file kpin takes */
+static void test_site_example(void **state) {
+        size_t len;
+        char *text = read_file_or_die("images/cluster-hpc.conf", &len);
+        ClusterConf c = parse_ok(text);
+        ClusterNode *n = NULL;
+        size_t k = 0;
+        char *error = NULL;
+
+        (void) state;
+        assert_int_equal(c.n_specs, 2);
+        assert_string_equal(c.specs[1].boot_after, "hpc-controller");
+        assert_int_equal(c.sfs_min_mbps, 2000);
+        assert_int_equal(cluster_expand(&c, &n, &k, &error), 0);
+        assert_int_equal(k, 4);
+        assert_string_equal(n[3].name, "hpc-compute3");
+        assert_string_equal(n[3].address, "192.168.195.13/24");
+        free(n);
+        cluster_conf_done(&c);
+        free(text);
+}
+
 static void expect_error(const char *text, const char *want) {
         ClusterConf c = {};
         char *error = NULL;
@@ -217,17 +239,20 @@ static void test_script(void **state) {
         char *s = NULL, *mods[] = { "canary", NULL }, *peers[] = { "compute1", "compute2", NULL },
              *bad[] = { "a b", NULL };
         unsigned to[] = { 120, 30 };
-        ClusterRunner r = { .token = TOKEN, .node = "compute1", .modules = mods, .check_timeouts = to, .n_checks = 2,
+        ClusterRunner r = { .token = TOKEN, .run_id = "runid01234567890", .node = "compute1", .modules = mods, .check_timeouts = to, .n_checks = 2,
                             .sfs_path = "/mnt/shared", .sfs_size_mb = 8, .sfs_peers = peers, .sfs_wait_s = 600 };
         FILE *f;
 
         (void) state;
         assert_int_equal(cluster_runner_script(&r, &s), 0);
-        assert_non_null(strstr(s, "\nT='" TOKEN "'\nNODE='compute1'\nM='canary'\nCK='1:120 2:30'\nKG='0'\n"
+        assert_non_null(strstr(s, "\nT='" TOKEN "'\nRUN='runid01234567890'\nNODE='compute1'\nM='canary'\nCK='1:120 2:30'\nKG='0'\n"
                                   "P='/mnt/shared'\nPEERS='compute1 compute2'\nSZ=8\nSW=600\n"));
         assert_non_null(strstr(s, "C=/dev/virtio-ports/" CLUSTER_PORT_NAME "\n"));
         assert_null(strstr(s, "ttyS0\"\n")); /* its reports never go to the console */
         assert_null(strstr(s, "poweroff"));   /* the others may still need it */
+        /* every node names the shared files by the cluster's run, not its own token */
+        assert_non_null(strstr(s, "f=\"$P/.kpin-$RUN-$NODE\""));
+        assert_non_null(strstr(s, "g=\"$P/.kpin-$RUN-$p\""));
         /* sh parses it */
         f = popen("sh -n", "w");
         assert_non_null(f);
@@ -268,6 +293,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_site_example),
                 cmocka_unit_test(test_results),
                 cmocka_unit_test(test_script),
                 cmocka_unit_test(test_net_files),
