@@ -77,11 +77,14 @@ static int judge_boot(ClusterRun *cr, ClusterNodeRun *nr) {
         strv_free(b->probe);
         b->probe = TAKE_PTR(nr->res.probe);
         b->probe_done = nr->res.ready;
-        t->network_units_fail = true; /* on the cluster's network they must come up */
+        /* on the cluster's network they must come up */
+        t->network_units_fail = true;
+        t->network_units_note = " (the cluster has the servers they need: they must come up)";
         if (expect && !(t->expect = strdup(expect)))
                 return -ENOMEM;
         if (!nr->res.ended && !b->failure) {
-                b->failure = strprintf("%s at stage %s after %.0f s: %s", nr->down ? "stopped" : "timed out", nr->stage,
+                b->failure = strprintf("%s at stage %s after %.0f s: %s",
+                                       b->timed_out || !nr->down ? "timed out" : "stopped", nr->stage,
                                        cr->seconds - nr->started_at, stage_hint(nr->stage));
                 if (!b->failure)
                         return -ENOMEM;
@@ -110,7 +113,8 @@ static int judge_checks(ClusterNodeRun *nr, bool keep_going) {
                 if (c->skipped)
                         msg = strdup(keep_going ? "not run" : "not run: an earlier check failed (--keep-going runs every check)");
                 else if (!c->ended && c->begun)
-                        msg = strprintf("never ended: the node %s while it ran", nr->down ? "stopped" : "timed out");
+                        msg = strprintf("never ended: the node %s while it ran",
+                                        nr->boot.boot.timed_out || !nr->down ? "timed out" : "stopped");
                 else if (!c->ended)
                         msg = strprintf("never ran: the node reached stage %s", nr->stage);
                 else if (c->rc == 124 || c->rc == 137)

@@ -220,7 +220,7 @@ static int start_node(ClusterRun *cr, ClusterNodeRun *nr, const char *sw, double
         if (r < 0)
                 return r;
         nr->started_at = monotonic_s() - t0;
-        log_notice("node %s: started (%s, %s)", nr->node.name, nr->node.address, firmware_label(s->firmware));
+        log_notice("cluster-test: node %s: started (%s, %s)", nr->node.name, nr->node.address, firmware_label(s->firmware));
         return 0;
 }
 
@@ -234,7 +234,7 @@ static void observe(ClusterNodeRun *nr, double now) {
         if (stage > nr->live_stage) {
                 nr->live_stage = stage;
                 if (stage == 2)
-                        log_notice("node %s: kernel %s (%.0f s)", nr->node.name, b->kernel ? b->kernel : "?", now - nr->started_at);
+                        log_notice("cluster-test: node %s: kernel %s (%.0f s)", nr->node.name, b->kernel ? b->kernel : "?", now - nr->started_at);
         }
         if (read_bounded(nr->results_log, CLUSTER_RESULTS_MAX, &text, &len) < 0)
                 return;
@@ -243,21 +243,21 @@ static void observe(ClusterNodeRun *nr, double now) {
                 return;
         if (nr->res.ready && nr->up_at < 0) {
                 nr->up_at = now;
-                log_notice("node %s: up (%.0f s)", nr->node.name, now - nr->started_at);
+                log_notice("cluster-test: node %s: up (%.0f s)", nr->node.name, now - nr->started_at);
         }
         for (; nr->live_checks < nr->node.spec->n_checks; nr->live_checks++) {
                 const ClusterCheckRun *c = &nr->res.checks[nr->live_checks];
 
                 if (!c->ended && !c->skipped)
                         break;
-                log_notice("node %s: check %zu/%zu %s: %s", nr->node.name, nr->live_checks + 1, nr->node.spec->n_checks,
+                log_notice("cluster-test: node %s: check %zu/%zu %s: %s", nr->node.name, nr->live_checks + 1, nr->node.spec->n_checks,
                          c->skipped ? "not run" : c->rc == 0 ? "passed" : "FAILED",
                          nr->node.spec->checks[nr->live_checks].name);
         }
         if (nr->res.ended && nr->ended_at < 0) {
                 nr->ended_at = now;
                 vm_release(nr->vm);
-                log_notice("node %s: done (%.0f s)", nr->node.name, now - nr->started_at);
+                log_notice("cluster-test: node %s: done (%.0f s)", nr->node.name, now - nr->started_at);
         }
 }
 
@@ -322,8 +322,12 @@ static int run_loop(ClusterRun *cr, const char *sw) {
                                 continue;
                         observe(nr, now);
                         if (nr->ended_at < 0 && vm_finished(nr->vm)) {
+                                const BootResult *b = vm_result(nr->vm);
+
                                 nr->down = true;
-                                log_notice("node %s: DOWN (%.0f s)", nr->node.name, now - nr->started_at);
+                                log_notice("cluster-test: node %s: %s (%.0f s)%s%s", nr->node.name,
+                                           b->timed_out ? "TIMED OUT" : "DOWN", now - nr->started_at,
+                                           b->failure ? ": " : "", b->failure ? b->failure : "");
                         }
                 }
                 for (size_t i = 0; i < cr->n_nodes; i++)
@@ -371,7 +375,7 @@ int cluster_test_run(const ClusterOptions *o, ClusterRun *ret) {
                 char net[16];
 
                 cluster_ip_string(cr.conf.network, net);
-                log_notice("cluster %s: %zu nodes on %s/%u, prepared in %.1f s", cr.conf.name, cr.n_nodes, net,
+                log_notice("cluster-test: cluster %s: %zu nodes on %s/%u, prepared in %.1f s", cr.conf.name, cr.n_nodes, net,
                            cr.conf.prefix, cr.prepare_s);
         }
         r = run_loop(&cr, sw->sock);
@@ -381,6 +385,8 @@ int cluster_test_run(const ClusterOptions *o, ClusterRun *ret) {
 
                 if (!nr->vm)
                         continue;
+                /* the verdict is the port's: no generic "never reported" from the console's side */
+                vm_release(nr->vm);
                 if (vm_finish(nr->vm, &nr->boot.boot) < 0 && r >= 0)
                         r = -EIO;
                 nr->vm = vm_free(nr->vm);

@@ -130,7 +130,8 @@ static int failed_units_check(BootTest *t, const char *failed_units) {
         if (r >= 0)
                 r = strbuf_join(&msg, other, " ");
         if (r >= 0 && t->network_units_fail && t->unit_warnings)
-                r = strbuf_puts(&msg, " (network-units = fail counts those that need the network's servers)");
+                r = strbuf_puts(&msg, t->network_units_note ? t->network_units_note
+                                                            : " (network-units = fail counts those that need the network's servers)");
         if (r < 0)
                 return r;
         return add_check(t, !other, strdup("no failed units"), strbuf_steal(&msg));

@@ -31,6 +31,7 @@ typedef struct BootTest {
          * not counted unless [boot-test] network-units = fail */
         char **unit_warnings;
         bool network_units_fail;
+        const char *network_units_note; /* why they count, after the failed units (NULL: the profile's key) */
         char mac[18];                /* the VM's NIC ("" without one), its address and how the guest got it */
         const char *address, *net_form;
         char *guest_addresses;       /* what the guest had, as the probe saw it ("ens3=10.213.0.10/24") */

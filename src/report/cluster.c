@@ -155,9 +155,10 @@ static char *log_tail(const char *path) {
                 return NULL;
         n = fread(buf, 1, LOG_ATTACH_MAX, f);
         buf[n] = '\0';
-        /* XML wants text: control bytes but newlines and tabs out */
+        /* XML wants valid text: control bytes but newlines and tabs, and
+         * whatever is not ASCII (a console is no promise of UTF-8), out */
         for (size_t i = 0; i < n; i++)
-                if ((unsigned char) buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\t')
+                if (((unsigned char) buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\t') || (unsigned char) buf[i] >= 0x7f)
                         buf[i] = ' ';
         return buf;
 }

@@ -50,7 +50,8 @@ test_must_be() {
 # libguestfs chatter) and mentions every given string. Warnings and the
 # once-a-minute progress lines of a long step (stderr is no terminal here)
 # are not the error.
-NOT_THE_ERROR='^kpin: (warning:|[a-z-]+: (.*, )?[0-9]+ min(, [0-9]+ objects)?$)'
+# Nor are the cluster test's live lines ("kpin: cluster-test: node compute1: up").
+NOT_THE_ERROR='^kpin: (warning:|cluster-test: (node|cluster) |[a-z-]+: (.*, )?[0-9]+ min(, [0-9]+ objects)?$)'
 test_one_line_error() {
 	local n
 	n=$(grep -Evc "$NOT_THE_ERROR" err || true)
@@ -66,6 +67,27 @@ test_one_line_error() {
 			return 1
 		}
 	done
+}
+
+# test_no_vm_left: nothing of kpin's runs from, or stays in, $TRASH/tmp (the
+# TMPDIR a script gives its VM runs)
+test_no_vm_left() {
+	! pgrep -f "$TRASH/tmp/" >/dev/null &&
+	test -z "$(ls -A "$TRASH/tmp")"
+}
+
+# test_kill9_cleans PID KIND: kill -9 of kpin PID while its VMs and switch
+# run: they all go with it, and the next kpin run removes the
+# kpin-KIND-PID-* directory it left in $TRASH/tmp, saying so.
+test_kill9_cleans() {
+	local pid=$1 kind=$2 i
+	kill -KILL "$pid" && { wait "$pid" || :; } &&
+	for ((i = 0; i < 10; i++)); do pgrep -f "$TRASH/tmp/" >/dev/null || break; sleep 1; done &&
+	! pgrep -f "$TRASH/tmp/" >/dev/null &&
+	ls -d "$TRASH/tmp/kpin-$kind-$pid-"* >/dev/null &&
+	kpin accel >/dev/null 2>reap.err &&
+	grep -q "^kpin: warning: removed $TRASH/tmp/kpin-$kind-$pid-[A-Za-z0-9]*, left behind by an interrupted kpin run (pid $pid)$" reap.err &&
+	test_no_vm_left
 }
 
 # hold_image IMAGE [readonly]: a paused QEMU keeps IMAGE open (for writing

@@ -15,11 +15,6 @@ BOOKWORM=$(fixture bookworm) || exit 1
 mkdir tmp
 export TMPDIR=$TRASH/tmp # the overlays, sockets and switches of these runs
 
-no_vm_left() {
-	! pgrep -f "$TRASH/tmp/" >/dev/null &&
-	test -z "$(ls -A "$TRASH/tmp")"
-}
-
 test_expect_success 'the shared repair (BIOS): wait-online and cloud-init came up on the private segment' '
 	r=$SHARED/repaired-trixie.json &&
 	jq -e ".boot_test.ok and .boot_test.network.segment == \"private\" and .boot_test.network.configured_by == \"cloud-init seed\"" "$r" &&
@@ -65,7 +60,7 @@ test_expect_success 'network-only failures (UEFI): PASS, each a warning with its
 	test "$(xmllint --xpath "string(//testsuite/@failures)" netonly.xml)" = 0 &&
 	xmllint --xpath "string(//testcase[starts-with(@name, \"mnt-shared.mount: \")]/skipped/@message)" netonly.xml |
 		grep -q "see the cluster test" &&
-	no_vm_left
+	test_no_vm_left
 '
 
 test_expect_success 'a unit that fails on its own: FAIL naming it, exit 10, the warnings still there' '
@@ -79,7 +74,7 @@ test_expect_success 'a unit that fails on its own: FAIL naming it, exit 10, the 
 	jq -e ".network.guest_addresses | test(\"=10\\\\.213\\\\.0\\\\.10/24\")" report.json &&
 	grep -q "^  FAIL  no failed units: failed units: kpin-broken.service$" out &&
 	grep -q "^  besides: 2 failed units only for want of the network.s servers" out &&
-	no_vm_left
+	test_no_vm_left
 '
 
 test_expect_success 'kill -9 while the VM boots: QEMU and the switch go with kpin, the next run removes what was left' '
@@ -88,13 +83,7 @@ test_expect_success 'kill -9 while the VM boots: QEMU and the switch go with kpi
 	test_when_finished "kill -9 $pid 2>/dev/null || :" &&
 	for ((i = 0; i < 60; i++)); do pgrep -f "$TRASH/tmp/kpin-boot-$pid-" >/dev/null && break; sleep 1; done &&
 	pgrep -f "vde_switch --sock $TRASH/tmp/kpin-net-$pid-" >/dev/null &&
-	kill -KILL $pid && { wait $pid || :; } &&
-	for ((i = 0; i < 10; i++)); do pgrep -f "$TRASH/tmp/" >/dev/null || break; sleep 1; done &&
-	! pgrep -f "$TRASH/tmp/" >/dev/null &&
-	ls -d "$TRASH"/tmp/kpin-boot-$pid-* &&
-	kpin accel >/dev/null 2>reap.err &&
-	grep -q "^kpin: warning: removed $TRASH/tmp/kpin-boot-$pid-[A-Za-z0-9]*, left behind by an interrupted kpin run (pid $pid)$" reap.err &&
-	no_vm_left
+	test_kill9_cleans $pid boot
 '
 
 test_done
