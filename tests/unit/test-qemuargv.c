@@ -111,6 +111,32 @@ static void test_private_nic(void **state) {
         assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
 }
 
+/* the cluster test's results: a virtio-serial port of its own, into a file */
+static void test_results_port(void **state) {
+        QemuConfig c = { .memory_mb = 1024, .smp = 1, .disk = "/d", .serial_socket = "/s", .qmp_socket = "/q",
+                         .results_file = "/var/tmp/kpin-cluster-1-x/compute1.results.log", .results_port = "org.kpin.results" };
+        char **argv = NULL;
+
+        (void) state;
+        assert_int_equal(qemu_argv(&c, &argv), 0);
+        assert_true(has_pair(argv, "-device", "virtio-serial-pci"));
+        assert_true(has_pair(argv, "-chardev", "file,id=results,path=/var/tmp/kpin-cluster-1-x/compute1.results.log"));
+        assert_true(has_pair(argv, "-device", "virtserialport,chardev=results,name=org.kpin.results"));
+        /* the console stays the serial port's */
+        assert_true(has_pair(argv, "-serial", "chardev:console"));
+        strv_free(argv);
+        c.results_file = "/tmp/a,b";
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+        c.results_file = "/tmp/r";
+        c.results_port = NULL;
+        assert_int_equal(qemu_argv(&c, &argv), -EINVAL);
+        /* without one, no virtio-serial at all */
+        c.results_file = NULL;
+        assert_int_equal(qemu_argv(&c, &argv), 0);
+        assert_false(strv_contains(argv, "virtio-serial-pci"));
+        strv_free(argv);
+}
+
 static void test_vcpus(void **state) {
         (void) state;
         assert_int_equal(qemu_vcpus(2, 1), 2);   /* one VM on these 2 cores: as before */
@@ -167,6 +193,7 @@ int main(void) {
                 cmocka_unit_test(test_uefi_kvm),
                 cmocka_unit_test(test_secure_boot_seed_credentials),
                 cmocka_unit_test(test_private_nic),
+                cmocka_unit_test(test_results_port),
                 cmocka_unit_test(test_vcpus),
                 cmocka_unit_test(test_firmware_spec),
                 cmocka_unit_test(test_refused),
