@@ -188,7 +188,8 @@ test_expect_success 'kill -9 while the cluster boots: QEMU and the switch go wit
 	tr "\0" "\n" </proc/$qemu/cmdline >qemu.argv &&
 	grep -q "^vde,id=net0,sock=$TRASH/tmp/kpin-net-$pid-" qemu.argv &&
 	grep -q "^virtserialport,chardev=results,name=org.kpin.results$" qemu.argv &&
-	! grep -qE "^(user|tap|bridge|socket)(,|$)|hostfwd|^-nic$" qemu.argv &&
+	test "$(awk '"'"'p == "-netdev" {print} {p = $0}'"'"' qemu.argv | grep -vc "^vde,")" = 0 &&
+	! grep -qE "hostfwd|^-nic$|^user|^tap|^bridge" qemu.argv &&
 	pgrep -f "vde_switch --sock $TRASH/tmp/kpin-net-$pid-" >/dev/null &&
 	test_kill9_cleans $pid cluster
 '
