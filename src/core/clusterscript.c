@@ -83,7 +83,10 @@ static const char shared_fs[] =
         "\t\t\t[ \"$p\" = \"$NODE\" ] && continue\n"
         "\t\t\tg=\"$P/.kpin-$RUN-$p\"\n"
         "\t\t\ti=0\n"
-        "\t\t\twhile [ ! -e \"$g.sha256\" ] && [ $i -lt $SW ]; do sleep 1; i=$((i + 1)); done\n"
+        /* NFS clients cache a name's absence for up to a minute: look again */
+        "\t\t\twhile [ ! -e \"$g.sha256\" ] && [ $i -lt $SW ]; do\n"
+        "\t\t\t\tsleep 1; i=$((i + 1)); echo 2 >/proc/sys/vm/drop_caches\n"
+        "\t\t\tdone\n"
         "\t\t\tif [ ! -e \"$g.sha256\" ]; then say KPIN-SFS \"read $p missing $i\"; continue; fi\n"
         "\t\t\tsync; echo 3 >/proc/sys/vm/drop_caches\n"
         "\t\t\ts=$(ms)\n"
