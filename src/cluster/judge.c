@@ -135,6 +135,7 @@ static int judge_shared_fs(ClusterRun *cr, ClusterNodeRun *nr) {
         const ClusterResults *x = &nr->res;
         unsigned min = cr->conf.sfs_min_mbps;
         _cleanup_free_ char *msg = NULL;
+        bool passed;
 
         nr->write_mbps = x->sfs_written ? cluster_mbps(x->write_bytes, x->write_ms) : 0;
         for (size_t i = 0; i < x->n_reads; i++)
@@ -178,7 +179,8 @@ static int judge_shared_fs(ClusterRun *cr, ClusterNodeRun *nr) {
                 msg = strprintf("write %.1f MB/s, under min-throughput %u MB/s", nr->write_mbps, min);
         if (!msg && min && x->n_reads && nr->read_mbps_min < min)
                 msg = strprintf("read %.1f MB/s (the slowest peer), under min-throughput %u MB/s", nr->read_mbps_min, min);
-        return add(nr, strprintf("shared-fs %s", cr->conf.sfs_path), !msg, false, TAKE_PTR(msg),
+        passed = !msg; /* before TAKE_PTR: the order of a call's arguments is unspecified */
+        return add(nr, strprintf("shared-fs %s", cr->conf.sfs_path), passed, false, TAKE_PTR(msg),
                    (x->write_ms + 0.0) / 1000.0);
 }
 
