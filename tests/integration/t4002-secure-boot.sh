@@ -65,7 +65,7 @@ test_expect_success 'the image read after the repair names the signer: the site 
 
 test_expect_success 'signed with DKMS'"'"'s own key: refused, and the verdict says why and what to do, in one line' '
 	run_kpin boot-test "$PINNED" --firmware uefi-secure --expect-kernel 6.1 --expect-module canary \
-		--expect-module nosuchmodule --junit sb.xml &&
+		--expect-module nosuchmodule --timeout 600 --junit sb.xml &&
 	test_must_be 10 &&
 	grep -q "^boot-test $PINNED: FAIL ($K, [0-9]* s, TCG, " out &&
 	grep -q "^  stages: firmware+GRUB [0-9.]*s GRUB->kernel [0-9.]*s " out &&
