@@ -6,6 +6,7 @@
 
 #include "kver.h"
 #include "shared/cleanup.h"
+#include "shared/strv.h"
 
 static int order(int c) {
         if (isdigit(c))
@@ -207,6 +208,10 @@ bool kver_image_package(const char *pkg, const char *flavour, const char *want, 
         if (strncmp(pkg, "linux-image-", 12) != 0)
                 return false;
         rel = pkg + 12;
+        /* debug symbols and the unsigned build of a signed kernel are not
+         * kernels to boot */
+        if (endswith(rel, "-dbg") || endswith(rel, "-unsigned"))
+                return false;
         if (kver_parse(rel, &k) < 0)
                 return false;
         ok = full_upstream(&k) && (!flavour || (k.flavour && strcmp(k.flavour, flavour) == 0)) &&

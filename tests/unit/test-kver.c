@@ -84,6 +84,10 @@ static void test_kver_compare(void **state) {
         assert_true(kver_compare("6.1.0-56-amd64", "6.1.0-56-cloud-amd64") < 0);
         assert_int_equal(kver_compare("6.6.58", "6.6.58"), 0);
         assert_true(kver_compare("6.6.58", "6.12.1") < 0);
+        /* within a series: the ABI number as a number, never across series */
+        assert_true(kver_compare("6.1.0-9-cloud-amd64", "6.1.0-57-cloud-amd64") < 0);
+        assert_true(kver_compare("6.1.0-57-cloud-amd64", "6.1.0-56-cloud-amd64") > 0);
+        assert_true(kver_compare("6.1.0-57-cloud-amd64", "6.6.0-1-cloud-amd64") < 0);
         /* not kernel releases: plain dpkg ordering */
         assert_true(kver_compare("abc", "abd") < 0);
 }
@@ -117,6 +121,10 @@ static void test_image_packages(void **state) {
         assert_true(kver_image_package("linux-image-6.1.119-site", "site", "6.1.119-site", &rel));
         assert_true(kver_image_package("linux-image-6.1.119-site", NULL, "6.1.119-site", &rel));
         assert_false(kver_image_package("linux-headers-6.1.119-site", "site", "6.1", &rel));
+        assert_false(kver_image_package("linux-image-6.1.0-57-cloud-amd64-dbg", "cloud-amd64", "6.1", &rel));
+        assert_false(kver_image_package("linux-image-6.1.0-57-cloud-amd64-unsigned", "cloud-amd64", "6.1", &rel));
+        assert_false(kver_image_package("linux-image-6.1.0-57-cloud-amd64-dbg", NULL, "6.1", &rel));
+        assert_false(kver_image_package("linux-image-6.1.0-57-cloud-amd64-unsigned", NULL, "6.1", &rel));
         assert_true(kver_is_full_release("6.1.119-site"));
         assert_true(kver_is_full_release("6.1.0-57-cloud-amd64"));
         assert_false(kver_is_full_release("6.1"));
