@@ -325,18 +325,24 @@ static bool in_set(char * const *set, const char *name) {
         return strv_contains(set, name);
 }
 
-int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, char ***ret) {
+static bool kept(char * const *keep, const char *rel) {
+        STRV_FOREACH(k, keep)
+                if (startswith(rel, *k))
+                        return true;
+        return false;
+}
+
+/* The purge set that leaves the releases of keep (prefixes) installed. */
+static int purge_set_keeping(const DebPkg *installed, size_t n, char * const *keep, char ***ret) {
         _cleanup_strv_free_ char **keep_set = NULL, **purge = NULL;
         bool grew;
         int k, r;
 
-        if (!keep || !*keep)
-                return -EINVAL;
         /* what the kept kernel needs, transitively, among kernel packages */
         for (size_t i = 0; i < n; i++) {
                 const char *rel;
 
-                if (kernel_release_package(installed[i].name, &rel) && startswith(rel, keep) &&
+                if (kernel_release_package(installed[i].name, &rel) && kept(keep, rel) &&
                     (r = strv_extend(&keep_set, installed[i].name)) < 0)
                         return r;
         }
@@ -367,7 +373,7 @@ int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, ch
         for (size_t i = 0; i < n; i++) {
                 const char *rel;
 
-                if (kernel_release_package(installed[i].name, &rel) && !startswith(rel, keep) &&
+                if (kernel_release_package(installed[i].name, &rel) && !kept(keep, rel) &&
                     !in_set(purge, installed[i].name) && (r = strv_extend(&purge, installed[i].name)) < 0)
                         return r;
         }
@@ -405,5 +411,65 @@ int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, ch
                 }
         } while (grew);
         *ret = TAKE_PTR(purge);
+        return 0;
+}
+
+int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, char ***ret) {
+        if (!keep || !*keep)
+                return -EINVAL;
+        return purge_set_keeping(installed, n, (char *[]) { (char *) keep, NULL }, ret);
+}
+
+static int release_compare_desc(const void *a, const void *b) {
+        return -kver_compare(*(char * const *) a, *(char * const *) b);
+}
+
+int deb_kernel_purge_older(const DebPkg *installed, size_t n, const char *release, unsigned keep_count,
+                           char ***ret_purge, char ***ret_kept) {
+        _cleanup_strv_free_ char **keep = NULL, **series = NULL, **kept_series = NULL;
+        KernelRelease want = { .abi = -1 };
+        size_t n_series = 0, taken = 1;
+        int r;
+
+        if (!release || !*release || keep_count < 1 || kver_parse(release, &want) < 0 || !want.flavour) {
+                kver_done(&want);
+                return -EINVAL;
+        }
+        r = strv_extend(&keep, release);
+        if (r >= 0)
+                r = strv_extend(&kept_series, release);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                KernelRelease k = { .abi = -1 };
+                const char *rel;
+
+                if (!startswith(installed[i].name, "linux-image-") || !kernel_release_package(installed[i].name, &rel) ||
+                    strcmp(rel, release) == 0 || kver_parse(rel, &k) < 0)
+                        continue;
+                if (k.major == want.major && k.minor == want.minor && strcmp(k.flavour, want.flavour) == 0) {
+                        if (!in_set(series, rel))
+                                r = strv_extend(&series, rel);
+                } else if (!in_set(keep, rel))
+                        r = strv_extend(&keep, rel);  /* another series or flavour: old = keep|purge decides */
+                kver_done(&k);
+        }
+        kver_done(&want);
+        if (r < 0)
+                return r;
+        n_series = strv_length(series);
+        if (n_series > 1)
+                qsort(series, n_series, sizeof(char *), release_compare_desc);
+        /* the pinned release, then the newest others */
+        for (size_t i = 0; i < n_series && taken < keep_count; i++, taken++) {
+                r = strv_extend(&keep, series[i]);
+                if (r >= 0)
+                        r = strv_extend(&kept_series, series[i]);
+                if (r < 0)
+                        return r;
+        }
+        r = purge_set_keeping(installed, n, keep, ret_purge);
+        if (r < 0)
+                return r;
+        if (ret_kept)
+                *ret_kept = TAKE_PTR(kept_series);
         return 0;
 }

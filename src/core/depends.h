@@ -31,3 +31,13 @@ int deb_closure(const DebPkg *installed, size_t n_installed, const DebPkg *avail
  * removed. installed[] carries names and Depends. *ret is NULL when there
  * is nothing to purge. */
 int deb_kernel_purge_set(const DebPkg *installed, size_t n, const char *keep, char ***ret);
+
+/* What keep-kernels = keep_count removes once release is pinned: the
+ * images and headers (and the -common, kbuild and metapackages only they
+ * need) of the older ABIs of release's series and flavour beyond the
+ * keep_count newest, release itself always counted first. Other series and
+ * flavours stay (old = keep|purge is theirs). *ret_kept (may be NULL): the
+ * series' releases kept, release first. *ret_purge is NULL when nothing
+ * goes. */
+int deb_kernel_purge_older(const DebPkg *installed, size_t n, const char *release, unsigned keep_count,
+                           char ***ret_purge, char ***ret_kept);

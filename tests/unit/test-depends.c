@@ -224,6 +224,66 @@ static void test_purge_synthetic(void **state) {
         strv_free(purge);
 }
 
+/* keep-kernels: the newest ABIs of the pinned series stay, the pinned one
+ * first; older ones go with the -common only they need; another series
+ * and another flavour stay whatever their age. */
+static void test_purge_older(void **state) {
+        static const DebPkg installed[] = {
+                { .name = "linux-image-6.1.0-57-cloud-amd64", .version = "6.1.192-3" },
+                { .name = "linux-headers-6.1.0-57-cloud-amd64", .version = "6.1.192-3",
+                  .depends = "linux-headers-6.1.0-57-common (= 6.1.192-3), linux-kbuild-6.1 (>= 6.1.192-3)" },
+                { .name = "linux-headers-6.1.0-57-common", .version = "6.1.192-3" },
+                { .name = "linux-image-6.1.0-56-cloud-amd64", .version = "6.1.192-2" },
+                { .name = "linux-headers-6.1.0-56-cloud-amd64", .version = "6.1.192-2",
+                  .depends = "linux-headers-6.1.0-56-common (= 6.1.192-2), linux-kbuild-6.1 (>= 6.1.192-2)" },
+                { .name = "linux-headers-6.1.0-56-common", .version = "6.1.192-2" },
+                { .name = "linux-image-6.1.0-9-cloud-amd64", .version = "6.1.27-1" },
+                { .name = "linux-headers-6.1.0-9-cloud-amd64", .version = "6.1.27-1",
+                  .depends = "linux-headers-6.1.0-9-common (= 6.1.27-1), linux-kbuild-6.1 (>= 6.1.27-1)" },
+                { .name = "linux-headers-6.1.0-9-common", .version = "6.1.27-1" },
+                { .name = "linux-kbuild-6.1", .version = "6.1.192-3" },
+                { .name = "linux-image-6.1.0-9-amd64", .version = "6.1.27-1" },
+                { .name = "linux-image-6.12.118+deb13-cloud-amd64", .version = "6.12.118-1" },
+        };
+        char **purge = NULL, **kept = NULL;
+
+        (void) state;
+        assert_int_equal(deb_kernel_purge_older(installed, ELEMENTSOF(installed), "6.1.0-57-cloud-amd64", 2, &purge, &kept),
+                         0);
+        strv_sort(purge);
+        assert_int_equal(strv_length(purge), 3);
+        assert_string_equal(purge[0], "linux-headers-6.1.0-9-cloud-amd64");
+        assert_string_equal(purge[1], "linux-headers-6.1.0-9-common");
+        assert_string_equal(purge[2], "linux-image-6.1.0-9-cloud-amd64");
+        assert_int_equal(strv_length(kept), 2);
+        assert_string_equal(kept[0], "6.1.0-57-cloud-amd64");
+        assert_string_equal(kept[1], "6.1.0-56-cloud-amd64");
+        purge = strv_free(purge);
+        kept = strv_free(kept);
+
+        /* a rollback to 56 keeps 56 first, then the newest other (57) */
+        assert_int_equal(deb_kernel_purge_older(installed, ELEMENTSOF(installed), "6.1.0-56-cloud-amd64", 2, &purge, &kept),
+                         0);
+        assert_int_equal(strv_length(purge), 3);
+        assert_false(strv_contains(purge, "linux-image-6.1.0-57-cloud-amd64"));
+        assert_string_equal(kept[1], "6.1.0-57-cloud-amd64");
+        purge = strv_free(purge);
+        kept = strv_free(kept);
+
+        /* 1: only the pinned; 3: all three ABIs fit, nothing goes */
+        assert_int_equal(deb_kernel_purge_older(installed, ELEMENTSOF(installed), "6.1.0-57-cloud-amd64", 1, &purge, NULL),
+                         0);
+        assert_int_equal(strv_length(purge), 6);
+        assert_false(strv_contains(purge, "linux-kbuild-6.1"));
+        purge = strv_free(purge);
+        assert_int_equal(deb_kernel_purge_older(installed, ELEMENTSOF(installed), "6.1.0-57-cloud-amd64", 3, &purge, NULL),
+                         0);
+        assert_null(purge);
+        assert_int_equal(deb_kernel_purge_older(installed, ELEMENTSOF(installed), "6.1", 2, &purge, NULL), -EINVAL);
+        assert_int_equal(deb_kernel_purge_older(installed, ELEMENTSOF(installed), "6.1.0-57-cloud-amd64", 0, &purge, NULL),
+                         -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_relations),
@@ -232,6 +292,7 @@ int main(void) {
                 cmocka_unit_test(test_synthetic),
                 cmocka_unit_test(test_real_purge_set),
                 cmocka_unit_test(test_purge_synthetic),
+                cmocka_unit_test(test_purge_older),
         };
         return cmocka_run_group_tests_name("depends", tests, NULL, NULL);
 }
