@@ -42,6 +42,16 @@ const OptionSpec option_specs[] = {
         { "purge-old", 0, NULL, PIN_LIKE, OPT_OLD, OPTK_FLAG, .offset = O(purge_old), .flag_value = true,
           .section = "kernel", .key = "old", .key_type = KEY_OLD, .profile_offset = P(purge_old), .help_group = "pin",
           .help = "Purge the other kernels, their headers and the\nmetapackages that pull them in ([kernel] old = purge)" },
+        { "keep-kernels", 0, "N", PIN_LIKE, OPT_KEEP_KERNELS, OPTK_COUNT, .offset = O(keep_kernels),
+          .section = "kernel", .key = "keep-kernels", .key_type = KEY_COUNT, .profile_offset = P(keep_kernels),
+          .help_group = "pin",
+          .help = "Keep N ABIs of the pinned series, the pinned one\nincluded (default 2); older ones and their DKMS\n"
+                  "trees are purged in the same transaction" },
+        { "roll", 0, NULL, PIN_LIKE, OPT_ROLL, OPTK_FLAG, .offset = O(roll), .flag_value = true,
+          .section = "kernel", .key = "roll", .key_type = KEY_BOOL, .profile_offset = P(roll), .help_group = "pin",
+          .help = "Roll forward to the newest ABI of the series the\nimage has, from every source (default)" },
+        { "no-roll", 0, NULL, PIN_LIKE, OPT_ROLL, OPTK_FLAG, .offset = O(roll), .flag_value = false,
+          .help_group = "pin", .help = "Keep the ABI the image has ([kernel] roll = no)" },
         { "force", 0, NULL, PIN_LIKE | VERB(DKMS), OPT_FORCE, OPTK_FLAG, .offset = O(force), .flag_value = true,
           .help_group = "pin", .help = "With --in-place: replace a write-protected IMAGE\n(its mode, owner and ACL are kept)" },
 
@@ -194,6 +204,10 @@ char *option_check_value(KeyType type, const char *value) {
                 return parse_number(value, PLAN_MEMORY_MIN, PLAN_MEMORY_MAX, &n) < 0
                                ? strprintf("'%s' is not a number of MiB from %d to %d", value, PLAN_MEMORY_MIN,
                                            PLAN_MEMORY_MAX) : NULL;
+        case KEY_COUNT:
+                return parse_number(value, PLAN_KEEP_KERNELS_MIN, PLAN_KEEP_KERNELS_MAX, &n) < 0
+                               ? strprintf("'%s' is not a number of kernels from %d to %d", value, PLAN_KEEP_KERNELS_MIN,
+                                           PLAN_KEEP_KERNELS_MAX) : NULL;
         case KEY_FIRMWARE:
                 return firmware_spec_parse(value, &spec) < 0
                                ? strprintf("'%s' is not auto, all or a list of bios, uefi and uefi-secure", value) : NULL;
@@ -240,6 +254,9 @@ int option_set(const OptionSpec *s, const char *value, Options *o, char **ret_wh
                 break;
         case OPTK_MEGABYTES:
                 *(int *) field = (int) strtoul(value, NULL, 10);
+                break;
+        case OPTK_COUNT:
+                *(unsigned *) field = (unsigned) strtoul(value, NULL, 10);
                 break;
         case OPTK_FIRMWARE:
                 (void) firmware_spec_parse(value, (unsigned *) field);

@@ -36,6 +36,7 @@ typedef enum OptKind {
         OPTK_LIST,      /* repeatable: appended */
         OPTK_SECONDS,   /* unsigned, 1 to 86400 */
         OPTK_MEGABYTES, /* int, 256 to 65536 */
+        OPTK_COUNT,     /* unsigned, 1 to 64 (kernels to keep) */
         OPTK_FIRMWARE,  /* auto, all or a list of bios, uefi, uefi-secure */
 } OptKind;
 
@@ -51,6 +52,7 @@ typedef enum KeyType {
         KEY_NETWORK_UNITS, /* warn | fail */
         KEY_SECONDS,
         KEY_MEGABYTES,
+        KEY_COUNT,
         KEY_FIRMWARE,
         KEY_SOURCES,    /* repeatable: Debian suite names, or one apt "deb ..." line */
         KEY_URL,        /* once: http://, https:// or file:/ */

@@ -62,7 +62,7 @@ static int plan_fetch_from(char * const *from, const char *what, PlanVerb verb, 
 #define PICK(o, bit, cl, prof) ((o)->used & (bit) ? (cl) : (prof))
 
 static int plan_boot_test(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
-        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
+        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
 
         if (!p)
                 p = &none;
@@ -124,6 +124,8 @@ static int plan_pin(const Options *o, Plan *pl, char **ret_error) {
         pl->packages = o->packages;
         pl->network = o->network;
         pl->purge_old = o->purge_old;
+        pl->roll = o->used & OPT_ROLL ? o->roll : true;
+        pl->keep_kernels = o->used & OPT_KEEP_KERNELS ? o->keep_kernels : PLAN_KEEP_KERNELS_DEFAULT;
         return 0;
 }
 
@@ -181,7 +183,7 @@ static int plan_fetch(const Options *o, Plan *pl, char **ret_error) {
 }
 
 static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
-        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
+        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
         int r;
 
         if (!p)
@@ -200,6 +202,9 @@ static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_
         pl->network = PICK(o, OPT_NETWORK, o->network, p->network > 0);
         pl->purge_old = PICK(o, OPT_OLD, o->purge_old, p->purge_old > 0);
         pl->hold = PICK(o, OPT_HOLD, o->hold, p->hold != 0);
+        pl->roll = PICK(o, OPT_ROLL, o->roll, p->roll != 0);
+        pl->keep_kernels = o->used & OPT_KEEP_KERNELS ? o->keep_kernels
+                           : p->keep_kernels ? p->keep_kernels : PLAN_KEEP_KERNELS_DEFAULT;
         pl->modules = o->modules ? o->modules : p->modules;
         pl->build_configs = o->build_configs ? o->build_configs : p->build_configs;
         pl->source = o->source ? o->source : p->source;

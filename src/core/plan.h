@@ -43,6 +43,8 @@
 #define OPT_SERIAL_DIR OPT_BIT(29)
 #define OPT_KEEP_GOING OPT_BIT(30)
 #define OPT_IMAGES OPT_BIT(31)
+#define OPT_KEEP_KERNELS OPT_BIT(32)
+#define OPT_ROLL OPT_BIT(33)           /* --roll, --no-roll */
 
 /* What the command line said, as given: a field is set only if its OPT_
  * bit is in used (lists: non-NULL). Strings point into argv. */
@@ -50,7 +52,8 @@ typedef struct Options {
         uint64_t used;
 
         const char *kernel, *flavour, *packages, *output;
-        bool in_place, purge_old, network, force, hold;
+        bool in_place, purge_old, network, force, hold, roll;
+        unsigned keep_kernels;
 
         char **modules, **build_configs;
         const char *source;
@@ -108,6 +111,8 @@ typedef struct Plan {
         bool pin;
         const char *kernel, *flavour, *packages;
         bool network, purge_old, hold;
+        bool roll;                  /* a newer ABI of the series the image has replaces it as the default */
+        unsigned keep_kernels;      /* ABIs of the pinned series kept, the pinned one included */
 
         bool dkms;
         char **modules, **build_configs;
@@ -136,6 +141,9 @@ typedef struct Plan {
 #define PLAN_MEMORY_DEFAULT 1024
 #define PLAN_MEMORY_MIN 256
 #define PLAN_MEMORY_MAX 65536
+#define PLAN_KEEP_KERNELS_DEFAULT 2
+#define PLAN_KEEP_KERNELS_MIN 1
+#define PLAN_KEEP_KERNELS_MAX 64
 
 /* The plan for verb from the command line o and the profile p (may be
  * NULL), for image (the command line's, a Packer artifact's or NULL: the

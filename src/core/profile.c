@@ -157,6 +157,7 @@ static int parse_value(Parser *ps, const OptionSpec *k, const char *name, const 
                 else
                         return fail(ps, strprintf("network-units: '%s' is not warn or fail", value));
                 return 1;
+        case KEY_COUNT:
         case KEY_SECONDS:
         case KEY_MEGABYTES: {
                 /* the same check as the command line's --timeout and --memory */
@@ -164,7 +165,7 @@ static int parse_value(Parser *ps, const OptionSpec *k, const char *name, const 
 
                 if (why)
                         return fail(ps, strprintf("%s: %s", name, why));
-                if (k->key_type == KEY_SECONDS)
+                if (k->key_type == KEY_SECONDS || k->key_type == KEY_COUNT)
                         *(unsigned *) field = (unsigned) strtoul(value, NULL, 10);
                 else
                         *(int *) field = (int) strtoul(value, NULL, 10);
@@ -262,7 +263,7 @@ void profile_done(Profile *p) {
 }
 
 int profile_parse(const char *path, const char *text, Profile *ret, char **ret_error) {
-        _cleanup_(profile_done) Profile p = { .network = -1, .purge_old = -1, .hold = -1, .boot_test = -1 };
+        _cleanup_(profile_done) Profile p = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
         _cleanup_free_ char *dir = NULL;
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
         Parser ps = { .p = &p, .pos = text, .at_line_start = true };

@@ -23,6 +23,8 @@ typedef struct Profile {
         int network;            /* tristate */
         int purge_old;          /* [kernel] old = keep|purge; tristate */
         int hold;               /* tristate */
+        int roll;               /* [kernel] roll = yes|no; tristate */
+        unsigned keep_kernels;  /* [kernel] keep-kernels; 0: unset */
 
         char **modules;         /* [dkms] module (repeatable, or a list) */
         char *source;

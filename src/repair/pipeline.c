@@ -40,6 +40,7 @@ void repair_done(Repair *rp) {
         fetch_archives_free(rp->archives);
         fetch_result_done(&rp->fetch);
         pin_result_done(&rp->pin);
+        free(rp->settled);
         dkms_result_done(&rp->dkms);
         boot_tests_done(&rp->boot);
         modsig_done(&rp->site_signer);
@@ -262,6 +263,10 @@ static bool fetch_needed(Repair *rp, const char *flavour) {
         const char *best = NULL, *rel;
         size_t n = 0;
 
+        /* rolling forward: the sources are asked for the series' newest ABI
+         * even when the image has one */
+        if (rp->plan->roll && !kver_is_full_release(rp->plan->kernel))
+                return true;
         /* the image has such a kernel already: the pin needs no package */
         for (size_t i = 0; i < rp->before->n_kernels; i++) {
                 _cleanup_free_ char *pkg = strprintf("linux-image-%s", rp->before->kernels[i].release);
@@ -341,11 +346,61 @@ static int fetch_step(Repair *rp) {
         return 0;
 }
 
+static PinRequest pin_request(const Repair *rp) {
+        const Plan *pl = rp->plan;
+
+        return (PinRequest) {
+                .kernel = pl->kernel,
+                .flavour = pl->flavour,
+                .packages = rp->pkgdir,
+                .purge_old = pl->purge_old,
+                .network = pl->network,
+                .no_hold = !pl->hold,
+                .no_roll = !pl->roll,
+                .keep_kernels = pl->keep_kernels,
+        };
+}
+
+/* repair, on most nights: the image already boots the newest kernel the
+ * sources offer, held, with the modules built for it, and nothing to
+ * purge. Decided from the inspection and the package directory: no
+ * install, no boot, no commit. (A module source to install, --network or
+ * a build option file cannot be judged so cheaply: those runs go on.) */
+static bool repair_is_settled(Repair *rp) {
+        const Plan *pl = rp->plan;
+        PinRequest req = pin_request(rp);
+        _cleanup_free_ char *release = NULL;
+
+        if (pl->verb != PLAN_REPAIR || pl->source || pl->build_configs || !pin_settled(rp->before, &req, &release))
+                return false;
+        STRV_FOREACH(m, pl->modules) {
+                const char *slash = strchr(*m, '/');
+                size_t n = slash ? (size_t) (slash - *m) : strlen(*m);
+                bool built = false;
+
+                for (size_t i = 0; i < rp->before->n_dkms && !built; i++) {
+                        const DkmsModule *d = &rp->before->dkms[i];
+
+                        if (strlen(d->name) != n || strncmp(d->name, *m, n) != 0 ||
+                            (slash && strcmp(d->version, slash + 1) != 0))
+                                continue;
+                        for (size_t j = 0; j < d->n_kernels; j++)
+                                built = built || (strcmp(d->kernels[j].kernel, release) == 0 &&
+                                                  d->kernels[j].state == DKMS_INSTALLED);
+                }
+                if (!built)
+                        return false;
+        }
+        rp->settled = TAKE_PTR(release);
+        return true;
+}
+
 #define DKMS_NO_AUTOINSTALL "/etc/dkms/no-autoinstall"
 
 static int pin_step(Repair *rp) {
         const Plan *pl = rp->plan;
         Guest *gu = rp->session.gu;
+        PinRequest req;
         bool hold_dkms = false;
         int r;
 
@@ -358,16 +413,8 @@ static int pin_step(Repair *rp) {
                 hold_dkms = true;
         }
 
-        r = pin_kernel(rp->session.gu, rp->before,
-                       &(PinRequest) {
-                               .kernel = pl->kernel,
-                               .flavour = pl->flavour,
-                               .packages = rp->pkgdir,
-                               .purge_old = pl->purge_old,
-                               .network = pl->network,
-                               .no_hold = !pl->hold,
-                       },
-                       &rp->pin);
+        req = pin_request(rp);
+        r = pin_kernel(rp->session.gu, rp->before, &req, &rp->pin);
         if (hold_dkms && guest_remove_file(gu, DKMS_NO_AUTOINSTALL) < 0 && r >= 0)
                 return log_fail(KPIN_EXIT_FAILURE, -EIO, "%s: %s: %s", pl->image, DKMS_NO_AUTOINSTALL, guest_last_error(gu));
         if (r < 0)
@@ -540,6 +587,31 @@ static int commit_step(Repair *rp) {
         return session_commit(&rp->session, rp->changed);
 }
 
+/* A roll forward that failed after the pin: nothing was committed, and the
+ * one-line error says where the image stays and which kernel failed. */
+static void held_back(Repair *rp, int r) {
+        _cleanup_free_ char *why = log_failure_message() ? strdup(log_failure_message()) : NULL;
+        const char *image = rp->plan->image, *w = why;
+        int code = log_failure_exit_code();
+
+        if (!why)
+                return;
+        if (startswith(w, image) && startswith(w + strlen(image), ": "))
+                w += strlen(image) + 2;
+        log_reset_failure();
+        (void) log_fail(code, r, "%s: held back at %s: %s failed for %s: %s", image, rp->pin.roll.from,
+                        step_to_string(rp->steps[STEP_BOOT_TEST].ran && !rp->steps[STEP_BOOT_TEST].ok ? STEP_BOOT_TEST
+                                       : rp->steps[STEP_VERIFY].ran && !rp->steps[STEP_VERIFY].ok ? STEP_VERIFY
+                                       : rp->steps[STEP_DKMS].ran && !rp->steps[STEP_DKMS].ok ? STEP_DKMS
+                                       : STEP_COMMIT),
+                        rp->pin.release, w);
+        for (StepId s = 0; s < _STEP_MAX; s++)
+                if (rp->steps[s].ran && !rp->steps[s].ok && rp->steps[s].error) {
+                        free(rp->steps[s].error);
+                        rp->steps[s].error = strdup(log_failure_message());
+                }
+}
+
 int repair_run(Repair *rp, const Plan *pl, const RunOptions *o) {
         static int (*const run[_STEP_MAX])(Repair *rp) = {
                 [STEP_FETCH] = fetch_step, [STEP_PIN] = pin_step, [STEP_DKMS] = dkms_step_run, [STEP_VERIFY] = verify_step,
@@ -562,14 +634,20 @@ int repair_run(Repair *rp, const Plan *pl, const RunOptions *o) {
 
         step_begin(rp, STEP_OPEN);
         r = step_end(rp, STEP_OPEN, open_step(rp, o));
-        for (StepId s = STEP_OPEN + 1; r >= 0 && s < _STEP_MAX; s++) {
-                if (!rp->steps[s].planned)
-                        continue;
-                step_begin(rp, s);
-                r = step_end(rp, s, run[s](rp));
+        for (StepId s = STEP_OPEN; r >= 0 && s < _STEP_MAX; s++) {
+                if (s > STEP_OPEN && rp->steps[s].planned) {
+                        step_begin(rp, s);
+                        r = step_end(rp, s, run[s](rp));
+                }
+                /* what the image is and what it is offered are known now */
+                if (r >= 0 && s == (pl->fetch ? STEP_FETCH : STEP_OPEN) && repair_is_settled(rp))
+                        for (StepId t = STEP_PIN; t < STEP_COMMIT; t++)
+                                rp->steps[t].planned = false;
         }
         if (r >= 0 && rp->session.gu)
                 r = session_close(&rp->session); /* inspect: a read-only appliance */
+        if (r < 0 && rp->pin_ran && rp->pin.roll.from)
+                held_back(rp, r);
         return r;
 }
 

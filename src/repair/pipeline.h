@@ -66,6 +66,7 @@ typedef struct Repair {
         bool boot_ran;
 
         bool changed;
+        char *settled;          /* repair: nothing to do, the image already boots this pinned kernel */
         Step steps[_STEP_MAX];
         double t0, step_t0;
         Activity activity;      /* what the running step's guest command does */

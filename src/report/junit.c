@@ -26,6 +26,16 @@ static int write_suite(xmlTextWriterPtr w, const JunitSuite *su) {
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST num));
         snprintf(num, sizeof(num), "%.3f", su->seconds);
         X(xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST num));
+        if (su->properties && su->properties[0]) {
+                X(xmlTextWriterStartElement(w, BAD_CAST "properties"));
+                for (char * const *p = su->properties; p[0] && p[1]; p += 2) {
+                        X(xmlTextWriterStartElement(w, BAD_CAST "property"));
+                        X(xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST p[0]));
+                        X(xmlTextWriterWriteAttribute(w, BAD_CAST "value", BAD_CAST p[1]));
+                        X(xmlTextWriterEndElement(w));
+                }
+                X(xmlTextWriterEndElement(w));
+        }
         for (size_t i = 0; i < su->n; i++) {
                 const JunitCase *c = &su->cases[i];
 
@@ -74,5 +84,13 @@ int junit_write_suites(const char *path, const JunitSuite *suites, size_t n) {
 }
 
 int junit_write(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds) {
-        return junit_write_suites(path, &(JunitSuite) { .name = suite, .cases = cases, .n = n, .seconds = seconds }, 1);
+        return junit_write_props(path, suite, cases, n, seconds, NULL);
+}
+
+int junit_write_props(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds,
+                      char * const *properties) {
+        return junit_write_suites(path,
+                                  &(JunitSuite) { .name = suite, .cases = cases, .n = n, .seconds = seconds,
+                                                  .properties = properties },
+                                  1);
 }

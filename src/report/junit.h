@@ -21,9 +21,13 @@ typedef struct JunitSuite {
         size_t n;
         double seconds;
         const char *system_out; /* attached as <system-out> (a serial log), or NULL */
+        char * const *properties; /* NAME, VALUE, NAME, VALUE ...: the suite's <properties>, or NULL */
 } JunitSuite;
 
 /* Writes a JUnit XML file of several testsuites with libxml2. */
 int junit_write_suites(const char *path, const JunitSuite *suites, size_t n);
 /* Writes a JUnit XML file (one testsuite) with libxml2; -errno on failure. */
 int junit_write(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds);
+/* The same with properties (see JunitSuite). */
+int junit_write_props(const char *path, const char *suite, const JunitCase *cases, size_t n, double seconds,
+                      char * const *properties);

@@ -11,9 +11,47 @@
 #include "report/steps.h"
 #include "shared/cleanup.h"
 #include "shared/log.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 
 #define MAX_JUNIT_CASES (_STEP_MAX + _FIRMWARE_MAX * BOOT_TEST_MAX_CHECKS)
+
+/* What a CI dashboard shows beside the cases: the kernel, and what a roll
+ * forward changed and fixed. */
+static int junit_properties(const Repair *rp, char ***ret) {
+        const PinRoll *roll = &rp->pin.roll;
+        const char *kernel = rp->pin.release ? rp->pin.release : rp->settled;
+        _cleanup_free_ char *count = NULL, *cves = NULL, *summary = NULL;
+        int r = 0;
+
+        if (kernel && ((r = strv_extend(ret, "kpin.kernel")) < 0 || (r = strv_extend(ret, kernel)) < 0))
+                return r;
+        if (rp->settled && ((r = strv_extend(ret, "kpin.nothing-to-do")) < 0 || (r = strv_extend(ret, "true")) < 0))
+                return r;
+        if (!roll->from)
+                return 0;
+        summary = pin_roll_summary(roll, rp->pin.release);
+        if (roll->changelog_known) {
+                _cleanup_(strbuf_done) StrBuf b = {};
+
+                count = strprintf("%zu", roll->n_cves);
+                if (strbuf_join(&b, roll->cves, " ") < 0)
+                        return -ENOMEM;
+                cves = strbuf_steal(&b);
+                if (!cves)
+                        cves = strdup("");
+        }
+        if (!summary || (roll->changelog_known && (!count || !cves)))
+                return -ENOMEM;
+        char *pairs[] = { "kpin.roll", summary, "kpin.roll.from", roll->from, "kpin.roll.to", rp->pin.release,
+                          "kpin.roll.from-version", roll->from_version ? roll->from_version : "",
+                          "kpin.roll.to-version", roll->to_version ? roll->to_version : "",
+                          "kpin.roll.cve-count", count, "kpin.roll.cves", cves };
+        for (size_t i = 0; i < ELEMENTSOF(pairs) && r >= 0; i += 2)
+                if (pairs[i + 1])
+                        r = strv_extend(ret, pairs[i]) < 0 ? -ENOMEM : strv_extend(ret, pairs[i + 1]);
+        return r;
+}
 
 /* repair: one testcase per step (classname kpin.repair), the boot checks
  * in place of the boot-test step, steps not reached as skipped;
@@ -22,6 +60,7 @@ static int write_junit(const Repair *rp, double seconds) {
         const Plan *pl = rp->plan;
         _cleanup_free_ JunitCase *jc = calloc(MAX_JUNIT_CASES, sizeof(JunitCase));
         _cleanup_free_ char *suite = NULL;
+        _cleanup_strv_free_ char **props = NULL;
         size_t n = 0;
         int r;
 
@@ -54,7 +93,10 @@ static int write_junit(const Repair *rp, double seconds) {
         }
         if (!suite)
                 return -ENOMEM;
-        r = junit_write(pl->junit, suite, jc, n, seconds);
+        r = junit_properties(rp, &props);
+        if (r < 0)
+                return r;
+        r = junit_write_props(pl->junit, suite, jc, n, seconds, props);
         if (r < 0)
                 return log_fail(KPIN_EXIT_FAILURE, r, "%s: cannot write the JUnit report: %m", pl->junit);
         return 0;
@@ -92,7 +134,8 @@ static json_object *repair_json(const Repair *rp, int code, double seconds) {
         json_object_object_add(o, "output", json_str_or_null(code ? NULL : repair_target(rp)));
         json_object_object_add(o, "profile", json_str_or_null(pl->profile_path));
         json_object_object_add(o, "changed", json_object_new_boolean(!code && rp->changed));
-        json_object_object_add(o, "kernel", json_str_or_null(rp->pin.release));
+        json_object_object_add(o, "kernel", json_str_or_null(rp->pin.release ? rp->pin.release : rp->settled));
+        json_object_object_add(o, "nothing_to_do", json_object_new_boolean(!code && rp->settled));
         for (StepId s = 0; s < _STEP_MAX; s++) {
                 if (!rp->steps[s].ran)
                         continue;
@@ -162,7 +205,11 @@ static void print_repair(const Repair *rp, double seconds) {
         if (rp->fetch_ran)
                 printf("fetched Linux %s into %s (%zu packages)\n", rp->fetch.release, pl->packages,
                        strv_length(rp->fetch.packages));
-        if (rp->changed)
+        if (rp->settled)
+                printf("%s: nothing to do: it boots %s, the newest Linux %s offered, held, with its modules built%s%s\n",
+                       pl->image, rp->settled, pl->kernel, target && !pl->in_place ? "; copied to " : "",
+                       target && !pl->in_place ? target : "");
+        else if (rp->changed)
                 pin_result_print(&rp->pin, target);
         else
                 printf("%s already boots and holds %s%s: nothing changed%s%s\n", pl->image, rp->pin.release,

@@ -3,8 +3,54 @@
 #include <string.h>
 
 #include "report/json.h"
+#include "shared/cleanup.h"
 #include "shared/strv.h"
 #include "steps.h"
+
+/* "2,582": counts a person reads */
+static const char *thousands(size_t n, char buf[static 32]) {
+        char plain[24];
+        size_t len, o = 0;
+
+        len = (size_t) snprintf(plain, sizeof(plain), "%zu", n);
+        for (size_t i = 0; i < len; i++) {
+                if (i > 0 && (len - i) % 3 == 0)
+                        buf[o++] = ',';
+                buf[o++] = plain[i];
+        }
+        buf[o] = '\0';
+        return buf;
+}
+
+char *pin_roll_summary(const PinRoll *roll, const char *release) {
+        char n[32];
+
+        if (!roll->from)
+                return NULL;
+        if (!roll->changelog_known)
+                return strprintf("%s -> %s (%s -> %s): fixes unknown: %s", roll->from, release,
+                                 roll->from_version ? roll->from_version : "?", roll->to_version ? roll->to_version : "?",
+                                 roll->changelog_problem ? roll->changelog_problem : "no changelog");
+        return strprintf("%s -> %s (%s -> %s): %s CVE ID%s fixed", roll->from, release, roll->from_version,
+                         roll->to_version ? roll->to_version : "?", thousands(roll->n_cves, n), roll->n_cves == 1 ? "" : "s");
+}
+
+json_object *pin_roll_to_json(const PinRoll *roll, const char *release) {
+        json_object *o;
+
+        if (!roll->from)
+                return NULL;
+        o = json_object_new_object();
+        json_object_object_add(o, "from", json_object_new_string(roll->from));
+        json_object_object_add(o, "to", json_object_new_string(release));
+        json_object_object_add(o, "from_version", json_str_or_null(roll->from_version));
+        json_object_object_add(o, "to_version", json_str_or_null(roll->to_version));
+        json_object_object_add(o, "changelog_known", json_object_new_boolean(roll->changelog_known));
+        json_object_object_add(o, "changelog_problem", json_str_or_null(roll->changelog_problem));
+        json_object_object_add(o, "cve_count", roll->changelog_known ? json_object_new_int64((int64_t) roll->n_cves) : NULL);
+        json_object_object_add(o, "cves", roll->changelog_known ? json_strv(roll->cves) : NULL);
+        return o;
+}
 
 void pin_result_to_json(const PinResult *r, json_object *o) {
         json_object *g = json_object_new_object();
@@ -15,6 +61,8 @@ void pin_result_to_json(const PinResult *r, json_object *o) {
         json_object_object_add(o, "installed", json_strv(r->installed));
         json_object_object_add(o, "held", json_strv(r->held));
         json_object_object_add(o, "purged", json_strv(r->purged));
+        json_object_object_add(o, "kept", json_strv(r->kept));
+        json_object_object_add(o, "roll", pin_roll_to_json(&r->roll, r->release));
         json_object_object_add(o, "apt_preferences_written", json_object_new_boolean(r->prefs_written));
         json_object_object_add(g, "default_before", json_str_or_null(r->grub_before));
         json_object_object_add(g, "default_after", json_str_or_null(r->grub_after));
@@ -33,11 +81,30 @@ static void print_list(const char *label, char * const *l) {
         printf("\n");
 }
 
+#define CVES_SHOWN 8
+
 void pin_result_print(const PinResult *r, const char *target) {
-        printf("pinned %s (Linux %s) -> %s\n", r->release, r->series, target);
+        _cleanup_free_ char *roll = pin_roll_summary(&r->roll, r->release);
+
+        if (roll)
+                printf("rolled forward %s -> %s\n", roll, target);
+        else
+                printf("pinned %s (Linux %s) -> %s\n", r->release, r->series, target);
+        if (r->roll.cves) {
+                size_t i = 0;
+
+                printf("  fixes:    ");
+                for (; r->roll.cves[i] && i < CVES_SHOWN; i++)
+                        printf(" %s", r->roll.cves[i]);
+                if (r->roll.n_cves > CVES_SHOWN)
+                        printf(" and %zu more (--json lists them all)", r->roll.n_cves - CVES_SHOWN);
+                printf("\n");
+        }
         print_list("installed:", r->installed);
         print_list("held:", r->held);
         print_list("purged:", r->purged);
+        if (r->kept && r->kept[1])
+                print_list("kept:", r->kept);
         if (r->prefs_written)
                 printf("  apt:       /etc/apt/preferences.d/kpin-kernel (other kernel series: Pin-Priority -1)\n");
         printf("  grub:      GRUB_DEFAULT %s -> %s\n", r->grub_before ? r->grub_before : "(unset)",
