@@ -535,6 +535,10 @@ int fetch_kernel(const FetchRequest *req, FetchArchives *checked, FetchResult *r
         r = parse_uris(out, &files, &where);
         if (r < 0)
                 return log_fail(KPIN_EXIT_PACKAGES, r, "fetch: cannot read what apt would download");
+        if (!files && req->installed_ok) {
+                ret->release = TAKE_PTR(res.release);
+                return -EALREADY;
+        }
         if (!files)
                 return log_fail(KPIN_EXIT_PACKAGES, -ENOENT, "fetch: %s is installed in %s already: nothing to fetch",
                                 image_pkg, req->image);

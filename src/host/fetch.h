@@ -24,6 +24,7 @@ typedef struct FetchRequest {
         size_t status_len;
         const AptSources *guest_sources; /* the guest's own (for what the kernel needs from its suite) */
         const char *arch;             /* dpkg's name: amd64 */
+        bool installed_ok;            /* the newest being installed already is no error: -EALREADY, release set */
 } FetchRequest;
 
 typedef struct FetchResult {

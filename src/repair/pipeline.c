@@ -331,12 +331,18 @@ static int fetch_step(Repair *rp) {
                 req.status_len = len;
                 req.guest_sources = &sources;
                 req.arch = dpkg_arch(rp->before);
+                req.installed_ok = pl->verb == PLAN_REPAIR;
                 r = fetch_kernel(&req, rp->archives, &rp->fetch);
                 /* it took over what fetch_archives_check read: the shell goes now */
                 rp->archives = fetch_archives_free(rp->archives);
         }
         (void) sigguard_remove_tree(keydir, 2);
         sigguard_forget_dir(guard);
+        if (r == -EALREADY) {
+                /* rolling forward, on most nights: the newest is the image's */
+                log_info("%s: the sources offer nothing newer than %s, which it has", pl->image, rp->fetch.release);
+                return 0;
+        }
         if (r < 0)
                 return r;
         rp->fetch_ran = true;
