@@ -99,7 +99,7 @@ UNIT_PLAIN := $(UNIT_NAMES:%=$(B)/plain/unit/%)
 # need one wait on its lock. With a warm cache this only prints their
 # paths, and the compilers get every core.
 check: deps
-	@{ for f in trixie canary-deb bookworm pkgdir-6.1 virt-firmware site-kernel-6.1 cluster-controller cluster-compute; do \
+	@{ for f in trixie canary-deb bookworm pkgdir-6.1 virt-firmware site-kernel-6.1 cluster-controller cluster-compute trixie-6.1-older; do \
 		tests/fixtures/fixture $$f || exit 1; done 2>&1 | sed -u 's/^/fixtures: /'; } & \
 	$(MAKE) -j$$(nproc) check-all; rc=$$?; wait; exit $$rc
 

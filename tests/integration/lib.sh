@@ -227,6 +227,12 @@ test_image_unchanged() {
 	[ "$now" = "$2" ] || { echo "$1 changed: $2 -> $now" >&2; return 1; }
 }
 
+# test_cmp WANT GOT: the same lines, or the difference on stderr (GOT may
+# be - for stdin).
+test_cmp() {
+	diff -u "$1" "$2" >&2
+}
+
 # test_no_kpin_temps DIR...: no .kpin-* temporary (overlay, clean copy,
 # result before its rename) and no kpin-boot-*/kpin-seed-* run directory
 # is left in any DIR.

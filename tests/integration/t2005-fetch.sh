@@ -86,13 +86,28 @@ test_expect_success 'a profile'"'"'s fetch-from: repair fetches when the directo
 	test ! -e r.qcow2 && test_image_unchanged "$TRIXIE" "$before"
 '
 
-test_expect_success 'and not when the image has the kernel already: nothing to fetch, nothing made' '
+test_expect_success 'with roll = no, not when the image has the kernel already: nothing to fetch, nothing made' '
 	cp "$PINNED" p.qcow2 && chmod u+w p.qcow2 &&
-	printf "[kernel]\nseries = 6.1\npackages = %s\nfetch-from = bookworm\n" "$PWD/none" >pinned.conf &&
+	printf "[kernel]\nseries = 6.1\npackages = %s\nfetch-from = bookworm\nroll = no\n" "$PWD/none" >pinned.conf &&
 	run_kpin repair p.qcow2 --profile pinned.conf --no-boot-test --in-place --json &&
 	test_must_be 0 &&
 	jq -e ".fetch.fetched == false and (.changed | not)" out &&
 	test ! -e none
+'
+
+test_expect_success 'rolling forward, the sources are asked even so; with nothing newer there, nothing to do' '
+	export GNUPGHOME=$TRASH/gnupg-roll && mkdir -m 0700 "$GNUPGHOME" &&
+	gpg --batch --passphrase "" --quick-gen-key "kpin kernel repo key" rsa2048 sign never 2>/dev/null &&
+	make_apt_repo kernels "kpin kernel repo key" "$PKGDIR"/*.deb &&
+	gpg --export "kpin kernel repo key" >site.gpg &&
+	cp "$PINNED" q.qcow2 && chmod u+w q.qcow2 && stamp=$(stat -c "%i %Y %s" q.qcow2) &&
+	printf "[kernel]\nseries = 6.1\npackages = %s\nfetch-from = deb [signed-by=%s] file:%s site main\n" \
+		"$PWD/kk" "$PWD/site.gpg" "$PWD/kernels" >rolling.conf &&
+	run_kpin repair q.qcow2 --profile rolling.conf --in-place --json &&
+	test_must_be 0 &&
+	jq -e ".nothing_to_do and [.steps[].name] == [\"open\", \"fetch\", \"commit\"]" out &&
+	jq -e ".fetch.fetched == false and .fetch.kernel == \"$(jq -r .kernel "$SHARED/repaired-trixie.json")\"" out &&
+	test "$(stat -c "%i %Y %s" q.qcow2)" = "$stamp" && test ! -e kk
 '
 
 test_expect_success 'usage: --kernel, --from and -d are needed; fetch is not an option of inspect' '
