@@ -22,7 +22,7 @@ int cmd_dkms(Context *ctx, char **args) {
 
                 r = repair_matrix(&plan, &o, &cells, &n);
                 if (r >= 0)
-                        r = report_matrix(plan.image, cells, n, &ro, monotonic_s() - t0);
+                        r = report_matrix(plan.image, cells, n, &ro, monotonic_s() - t0, plan.markdown);
                 dkms_cells_free(cells, n);
                 return r;
         }

@@ -77,6 +77,8 @@ const OptionSpec option_specs[] = {
           .help = "Reuse modules built before for the same source,\nheaders, compiler and build options; store new ones" },
         { "matrix", 0, NULL, VERB(DKMS), OPT_MATRIX, OPTK_FLAG, .offset = O(matrix), .flag_value = true,
           .help_group = "dkms", .help = "Report module x kernel built/failed; changes nothing" },
+        { "format", 0, "text|markdown", VERB(DKMS), OPT_FORMAT, OPTK_STRING, .offset = O(format), .key_type = KEY_FORMAT,
+          .help_group = "dkms", .help = "--matrix as a table to read (text, default) or to\npaste into a site's documentation (markdown)" },
 
         { "expect-kernel", 0, "PREFIX", BOOT_LIKE, OPT_EXPECT_KERNEL, OPTK_STRING, .offset = O(expect_kernel),
           .section = "boot-test", .key = "expect-kernel", .key_type = KEY_STRING, .profile_offset = P(expect_kernel),
@@ -204,6 +206,9 @@ char *option_check_value(KeyType type, const char *value) {
                 return parse_number(value, PLAN_MEMORY_MIN, PLAN_MEMORY_MAX, &n) < 0
                                ? strprintf("'%s' is not a number of MiB from %d to %d", value, PLAN_MEMORY_MIN,
                                            PLAN_MEMORY_MAX) : NULL;
+        case KEY_FORMAT:
+                return strcmp(value, "text") != 0 && strcmp(value, "markdown") != 0
+                               ? strprintf("'%s' is not text or markdown", value) : NULL;
         case KEY_COUNT:
                 return parse_number(value, PLAN_KEEP_KERNELS_MIN, PLAN_KEEP_KERNELS_MAX, &n) < 0
                                ? strprintf("'%s' is not a number of kernels from %d to %d", value, PLAN_KEEP_KERNELS_MIN,

@@ -53,6 +53,7 @@ typedef enum KeyType {
         KEY_SECONDS,
         KEY_MEGABYTES,
         KEY_COUNT,
+        KEY_FORMAT,     /* an option's value only: text | markdown */
         KEY_FIRMWARE,
         KEY_SOURCES,    /* repeatable: Debian suite names, or one apt "deb ..." line */
         KEY_URL,        /* once: http://, https:// or file:/ */

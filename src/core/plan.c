@@ -136,12 +136,16 @@ static int plan_matrix(const Options *o, Plan *pl, char **ret_error) {
                               "--in-place, --source, --build-config or --kernel");
         pl->modules = o->modules;
         pl->packages = o->packages;
+        pl->build_cache = o->build_cache;
+        pl->markdown = o->format && strcmp(o->format, "markdown") == 0;
         return 0;
 }
 
 static int plan_dkms(const Options *o, Plan *pl, char **ret_error) {
         int r;
 
+        if (o->format)
+                return refuse(ret_error, pl->verb, "--format goes with --matrix");
         if (o->packages)
                 return refuse(ret_error, pl->verb, "--packages DIR goes with --matrix (install kernels with kpin pin)");
         if (!o->modules && !o->source)

@@ -45,6 +45,7 @@
 #define OPT_IMAGES OPT_BIT(31)
 #define OPT_KEEP_KERNELS OPT_BIT(32)
 #define OPT_ROLL OPT_BIT(33)           /* --roll, --no-roll */
+#define OPT_FORMAT OPT_BIT(34)
 
 /* What the command line said, as given: a field is set only if its OPT_
  * bit is in used (lists: non-NULL). Strings point into argv. */
@@ -58,6 +59,7 @@ typedef struct Options {
         char **modules, **build_configs;
         const char *source;
         bool matrix;
+        const char *format;         /* dkms --matrix: text | markdown */
 
         const char *expect_kernel;
         char **expect_modules;
@@ -120,6 +122,7 @@ typedef struct Plan {
         const char *dkms_kernel;    /* dkms: --kernel; repair: the kernel just pinned (NULL here) */
         const char *sign_key, *sign_cert; /* the site's module signing key (never written to the image) */
         const char *build_cache;    /* built modules to reuse and fill */
+        bool markdown;              /* dkms --matrix: the table as Markdown */
 
         bool verify;
 

@@ -208,6 +208,7 @@ static int parse_value(Parser *ps, const OptionSpec *k, const char *name, const 
                 return *(char **) field ? 1 : fail(ps, NULL);
         }
         case KEY_NONE:
+        case KEY_FORMAT:
                 break;
         }
         return fail(ps, strprintf("%s: unhandled key", name));

@@ -18,6 +18,7 @@
 #include "dkms-internal.h"
 #include "dkms.h"
 #include "shared/cleanup.h"
+#include "shared/progress.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/strbuf.h"
@@ -73,8 +74,30 @@ static int headers_from_pkgdir(Guest *gu, const GuestState *st, const PkgDir *di
         return 0;
 }
 
-int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, DkmsCell **ret,
-                size_t *ret_n) {
+/* The build cache holds a module built from the same source, headers,
+ * compiler and options: that cell is known without a build. */
+static int cached(Guest *gu, const char *cache, const DkmsCell *c, bool *ret) {
+        _cleanup_free_ char *text = NULL, *entry = NULL;
+        char key[65];
+        int r;
+
+        *ret = false;
+        if (!cache)
+                return 0;
+        r = dkms_cache_key(gu, c->name, c->version, c->kernel, &(DkmsRequest) { .build_cache = cache }, key, &text);
+        if (r < 0)
+                return r;
+        r = build_cache_lookup(cache, key, &entry);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        *ret = true;
+        return 0;
+}
+
+int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, const char *build_cache,
+                DkmsCell **ret, size_t *ret_n) {
         _cleanup_strv_free_ char **kernels = NULL, **extra = NULL;
         DkmsCell *cells = NULL;
         size_t n = 0;
@@ -121,9 +144,26 @@ int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir 
                                 r = -ENOMEM;
                                 goto fail;
                         }
-                        log_info("building %s/%s for %s", mod->name, mod->version, kver);
                         t0 = monotonic_s();
+                        r = cached(gu, build_cache, c, &c->cached);
+                        if (r < 0)
+                                goto fail;
+                        if (c->cached) {
+                                log_info("%s/%s for %s: in the build cache", mod->name, mod->version, kver);
+                                c->built = true;
+                                c->seconds = monotonic_s() - t0;
+                                continue;
+                        }
+                        log_info("building %s/%s for %s", mod->name, mod->version, kver);
+                        /* a long build shows it is alive, a line a minute in a log */
+                        progress_begin("dkms --matrix");
+                        {
+                                _cleanup_free_ char *what = strprintf("building %s/%s for %s", mod->name, mod->version,
+                                                                      kver);
+                                progress_update(what);
+                        }
                         r = dkms_run(gu, "build", mod->name, mod->version, kver, true, &err);
+                        progress_end();
                         c->seconds = monotonic_s() - t0;
                         c->built = r >= 0;
                         if (r < 0) {

@@ -54,6 +54,7 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
 typedef struct DkmsCell {
         char *name, *version, *kernel;
         bool built;
+        bool cached;               /* built before: its build cache entry for the same inputs */
         char *error;               /* first compiler error when it failed */
         char *log;
         double seconds;
@@ -62,6 +63,6 @@ typedef struct DkmsCell {
 /* Tries every module (or only `only`) against every kernel with headers in
  * the guest, and every kernel whose headers are in packages (installed
  * first); the guest is a throw-away overlay. */
-int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, DkmsCell **ret,
-                size_t *ret_n);
+int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, const char *build_cache,
+                DkmsCell **ret, size_t *ret_n);
 void dkms_cells_free(DkmsCell *c, size_t n);

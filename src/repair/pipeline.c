@@ -666,7 +666,8 @@ int repair_matrix(const Plan *pl, const RunOptions *o, DkmsCell **ret, size_t *r
         r = open_step(&rp, o);
         if (r < 0)
                 return r;
-        r = dkms_matrix(rp.session.gu, rp.before, pl->modules ? pl->modules[0] : NULL, rp.pkgdir, ret, ret_n);
+        r = dkms_matrix(rp.session.gu, rp.before, pl->modules ? pl->modules[0] : NULL, rp.pkgdir, pl->build_cache, ret,
+                        ret_n);
         if (r < 0)
                 return r;
         return session_close(&rp.session);

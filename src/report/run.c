@@ -427,7 +427,69 @@ int report_inspect(const Repair *rp, const ReportOptions *o) {
         return 0;
 }
 
-int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOptions *o, double seconds) {
+/* A table cell's text as Markdown keeps it: no line breaks, pipes escaped,
+ * the error in a code span. */
+static void md_cell(const char *s) {
+        for (; s && *s && *s != '\n'; s++) {
+                if (*s == '|')
+                        fputs("\\|", stdout);
+                else if (*s == '`')
+                        fputc('\'', stdout);
+                else if ((unsigned char) *s >= ' ')
+                        fputc(*s, stdout);
+        }
+}
+
+/* The module x kernel table a site pastes into its documentation: a row
+ * per module, a column per kernel, in the order they were tried. */
+static void print_matrix_markdown(const char *image, const DkmsCell *c, size_t n) {
+        _cleanup_strv_free_ char **kernels = NULL, **mods = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *mv = strprintf("%s/%s", c[i].name, c[i].version);
+
+                if (!mv || (!strv_contains(kernels, c[i].kernel) && strv_extend(&kernels, c[i].kernel) < 0) ||
+                    (!strv_contains(mods, mv) && strv_extend(&mods, mv) < 0))
+                        return;
+        }
+        printf("DKMS modules of `");
+        md_cell(image);
+        printf("` against each kernel (kpin dkms --matrix):\n\n| module |");
+        STRV_FOREACH(k, kernels)
+                printf(" %s |", *k);
+        printf("\n|---|");
+        STRV_FOREACH(k, kernels)
+                printf("---|");
+        printf("\n");
+        STRV_FOREACH(m, mods) {
+                printf("| ");
+                md_cell(*m);
+                printf(" |");
+                STRV_FOREACH(k, kernels) {
+                        const DkmsCell *x = NULL;
+
+                        for (size_t i = 0; i < n && !x; i++) {
+                                _cleanup_free_ char *mv = strprintf("%s/%s", c[i].name, c[i].version);
+
+                                if (mv && strcmp(mv, *m) == 0 && strcmp(c[i].kernel, *k) == 0)
+                                        x = &c[i];
+                        }
+                        if (!x)
+                                printf(" - |");
+                        else if (x->built)
+                                printf(" builds%s |", x->cached ? " (build cache)" : "");
+                        else {
+                                printf(" **fails**: `");
+                                md_cell(x->error ? x->error : "?");
+                                printf("` |");
+                        }
+                }
+                printf("\n");
+        }
+}
+
+int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOptions *o, double seconds,
+                  bool markdown) {
         size_t wm = strlen("module"), wk = strlen("kernel");
 
         if (o->json || o->report) {
@@ -445,6 +507,7 @@ int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOp
                         json_object_object_add(x, "version", json_object_new_string(c[i].version));
                         json_object_object_add(x, "kernel", json_object_new_string(c[i].kernel));
                         json_object_object_add(x, "status", json_object_new_string(c[i].built ? "built" : "failed"));
+                        json_object_object_add(x, "cached", json_object_new_boolean(c[i].cached));
                         json_object_object_add(x, "error", json_str_or_null(c[i].error));
                         json_object_object_add(x, "log", json_str_or_null(c[i].log));
                         json_object_object_add(x, "seconds", json_object_new_double(c[i].seconds));
@@ -457,6 +520,10 @@ int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOp
         }
         if (o->json)
                 return 0;
+        if (markdown) {
+                print_matrix_markdown(image, c, n);
+                return 0;
+        }
         for (size_t i = 0; i < n; i++) {
                 size_t m = strlen(c[i].name) + 1 + strlen(c[i].version);
 
@@ -468,7 +535,7 @@ int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOp
                 _cleanup_free_ char *mv = strprintf("%s/%s", c[i].name, c[i].version);
 
                 printf("%-*s  %-*s  %-6s  %5.0fs\n", (int) wm, mv ? mv : c[i].name, (int) wk, c[i].kernel,
-                       c[i].built ? "built" : "FAILED", c[i].seconds);
+                       c[i].cached ? "cached" : c[i].built ? "built" : "FAILED", c[i].seconds);
                 if (!c[i].built && c[i].error)
                         print_indented("    ", c[i].error);
         }

@@ -22,4 +22,6 @@ int report_run(const Repair *rp, const ReportOptions *o, int code, double second
 int report_inspect(const Repair *rp, const ReportOptions *o);
 
 /* dkms --matrix: module x kernel -> built/FAILED. */
-int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOptions *o, double seconds);
+/* dkms --matrix: text (or with markdown, a Markdown table), JSON. */
+int report_matrix(const char *image, const DkmsCell *c, size_t n, const ReportOptions *o, double seconds,
+                  bool markdown);
