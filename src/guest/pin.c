@@ -207,9 +207,12 @@ static int install_kernel(Guest *gu, const PinRequest *req, const DpkgStatus *st
         return 0;
 }
 
-/* --purge-old: remove every other kernel, in one apt transaction that may
- * touch only the kernel packages deb_kernel_purge_set() chose. */
-static int purge_old_kernels(Guest *gu, const DpkgStatus *status, const char *release, PinResult *res) {
+/* What goes, in one apt transaction that may touch only the kernel packages
+ * chosen here: with keep 0 (--purge-old) every other kernel
+ * (deb_kernel_purge_set()), else the series' older ABIs beyond the newest
+ * keep (deb_kernel_purge_older(); the kernel's own prerm hooks take their
+ * DKMS trees). */
+static int purge_kernels(Guest *gu, const DpkgStatus *status, const char *release, unsigned keep, PinResult *res) {
         _cleanup_free_ DebPkg *installed = NULL;
         _cleanup_strv_free_ char **purge = NULL;
         size_t n = 0;
@@ -218,38 +221,14 @@ static int purge_old_kernels(Guest *gu, const DpkgStatus *status, const char *re
         r = dpkg_status_debpkgs(status, &installed, &n);
         if (r < 0)
                 return r;
-        r = deb_kernel_purge_set(installed, n, release, &purge);
+        r = keep == 0 ? deb_kernel_purge_set(installed, n, release, &purge)
+                      : deb_kernel_purge_older(installed, n, release, keep, &purge, &res->kept);
         if (r < 0)
                 return log_fail(KPIN_EXIT_PACKAGES, r, "%s: cannot work out the old kernel packages: %m", gu->image);
         if (!purge)
                 return 0;
-        r = apt_purge_exactly(gu, purge);
-        if (r < 0)
-                return r;
-        res->purged = TAKE_PTR(purge);
-        res->changed = true;
-        return 0;
-}
-
-/* keep-kernels: the series' older ABIs beyond the newest keep, in one apt
- * transaction that may touch only the packages deb_kernel_purge_older()
- * chose (the kernel's own prerm hooks take their DKMS trees). */
-static int purge_older_kernels(Guest *gu, const DpkgStatus *status, const char *release, unsigned keep,
-                               PinResult *res) {
-        _cleanup_free_ DebPkg *installed = NULL;
-        _cleanup_strv_free_ char **purge = NULL;
-        size_t n = 0;
-        int r;
-
-        r = dpkg_status_debpkgs(status, &installed, &n);
-        if (r < 0)
-                return r;
-        r = deb_kernel_purge_older(installed, n, release, keep, &purge, &res->kept);
-        if (r < 0)
-                return log_fail(KPIN_EXIT_PACKAGES, r, "%s: cannot work out the older kernel packages: %m", gu->image);
-        if (!purge)
-                return 0;
-        log_info("keep-kernels = %u: purging %zu package(s) of older ABIs", keep, strv_length(purge));
+        if (keep > 0)
+                log_info("keep-kernels = %u: purging %zu package(s) of older ABIs", keep, strv_length(purge));
         r = apt_purge_exactly(gu, purge);
         if (r < 0)
                 return r;
@@ -566,8 +545,7 @@ int pin_kernel(Guest *gu, const GuestState *st, const PinRequest *req, PinResult
                 status = now;
         }
         if (req->purge_old || (req->keep_kernels > 0 && res.installed)) {
-                r = req->purge_old ? purge_old_kernels(gu, status, res.release, &res)
-                                   : purge_older_kernels(gu, status, res.release, req->keep_kernels, &res);
+                r = purge_kernels(gu, status, res.release, req->purge_old ? 0 : req->keep_kernels, &res);
                 if (r < 0)
                         return r;
                 r = apt_check_consistent(gu);
