@@ -367,6 +367,14 @@ static PinRequest pin_request(const Repair *rp) {
         };
 }
 
+/* With --sign-key, a module counts only if the site's key signed it. */
+static bool signed_as_asked(const Repair *rp, const ModSig *have) {
+        const ModSig *want = &rp->site_signer;
+
+        return !rp->plan->sign_key || (have->key_id && want->key_id && strcmp(have->key_id, want->key_id) == 0 &&
+                                       have->signer && want->signer && strcmp(have->signer, want->signer) == 0);
+}
+
 /* repair, on most nights: the image already boots the newest kernel the
  * sources offer, held, with the modules built for it, and nothing to
  * purge. Decided from the inspection and the package directory: no
@@ -392,7 +400,8 @@ static bool repair_is_settled(Repair *rp) {
                                 continue;
                         for (size_t j = 0; j < d->n_kernels; j++)
                                 built = built || (strcmp(d->kernels[j].kernel, release) == 0 &&
-                                                  d->kernels[j].state == DKMS_INSTALLED);
+                                                  d->kernels[j].state == DKMS_INSTALLED &&
+                                                  signed_as_asked(rp, &d->kernels[j].signature));
                 }
                 if (!built)
                         return false;
