@@ -45,7 +45,7 @@ test_expect_success 'two images were repaired at once (-j 2), never more' '
 '
 
 test_expect_success 'the summary table: one row per profile with its result' '
-	grep -qE "^a-compute +unchanged +6\.1\.0-[0-9]+-cloud-amd64 +[0-9]+s" nightly.out &&
+	grep -qE "^a-compute +unchanged +6\.1\.0-[0-9]+-cloud-amd64 +[0-9]+s +nothing to do$" nightly.out &&
 	grep -qE "^b-controller +unchanged +6\.1\.0-" nightly.out &&
 	grep -qE "^c-broken +FAILED\(4\) +- +[0-9]+s +open: kpin: .*c-broken.qcow2: not a disk image" nightly.out &&
 	grep -qE "^d-typo +FAILED\(2\) +- +[0-9]+s +kpin: profiles/d-typo.conf:3: unknown key .flavor. in \[kernel\]$" nightly.out &&
@@ -56,6 +56,7 @@ test_expect_success 'summary.json: the same night for a dashboard' '
 	J=reports/summary.json &&
 	jq -e ".total == 4 and .good == 2 and (.images | map(.profile)) == [\"a-compute\", \"b-controller\", \"c-broken\", \"d-typo\"]" "$J" &&
 	jq -e ".images[0] | .result == \"unchanged\" and .exit_code == 0 and (.kernel | startswith(\"6.1.0-\")) and .seconds > 0" "$J" &&
+	jq -e ".images[0] | .detail == \"nothing to do\" and .roll == null" "$J" &&
 	jq -e ".images[2] | .exit_code == 4 and (.detail | test(\"not a disk image\"))" "$J" &&
 	jq -e ".images[3].exit_code == 2" "$J"
 '
