@@ -445,7 +445,7 @@ int deb_kernel_purge_older(const DebPkg *installed, size_t n, const char *releas
                 if (!startswith(installed[i].name, "linux-image-") || !kernel_release_package(installed[i].name, &rel) ||
                     strcmp(rel, release) == 0 || kver_parse(rel, &k) < 0)
                         continue;
-                if (k.major == want.major && k.minor == want.minor && strcmp(k.flavour, want.flavour) == 0) {
+                if (kver_same_series(&k, &want)) {
                         if (!in_set(series, rel))
                                 r = strv_extend(&series, rel);
                 } else if (!in_set(keep, rel))

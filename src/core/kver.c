@@ -222,6 +222,11 @@ bool kver_image_package(const char *pkg, const char *flavour, const char *want, 
         return ok;
 }
 
+bool kver_same_series(const KernelRelease *a, const KernelRelease *b) {
+        return a->flavour && b->flavour && a->major == b->major && a->minor == b->minor &&
+               strcmp(a->flavour, b->flavour) == 0;
+}
+
 bool kver_is_full_release(const char *want) {
         KernelRelease k = { .abi = -1 };
         bool full = kver_parse(want, &k) >= 0 && full_upstream(&k) && k.flavour;

@@ -25,6 +25,10 @@ void kver_done(KernelRelease *k);
  * flavour: 6.1.0-56-cloud-amd64 < 6.12.118+deb13-cloud-amd64. */
 int kver_compare(const char *a, const char *b);
 
+/* a and b are ABIs of one series and flavour (6.1.0-56-cloud-amd64 and
+ * 6.1.0-57-cloud-amd64; not 6.12, not -amd64); false without a flavour. */
+bool kver_same_series(const KernelRelease *a, const KernelRelease *b);
+
 /* True if release belongs to series "6.1" (not 6.12), or starts with a full
  * release prefix such as "6.1.0-56". */
 bool kver_matches(const char *release, const char *series_or_prefix);

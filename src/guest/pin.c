@@ -160,8 +160,7 @@ bool pin_settled(const GuestState *st, const PinRequest *req, char **ret_release
 
                 if (!st->kernels[i].package || kver_parse(st->kernels[i].release, &k) < 0)
                         continue;
-                if (req->purge_old || (k.flavour && want.flavour && k.major == want.major && k.minor == want.minor &&
-                                       strcmp(k.flavour, want.flavour) == 0))
+                if (req->purge_old || kver_same_series(&k, &want))
                         series++;
                 kver_done(&k);
         }
@@ -299,7 +298,7 @@ static int roll_begin(const GuestState *st, const char *release, PinRoll *roll) 
                         had = true;
                 if (!st->kernels[i].package || kver_parse(rel, &k) < 0)
                         continue;
-                same = k.flavour && k.major == want.major && k.minor == want.minor && strcmp(k.flavour, want.flavour) == 0;
+                same = kver_same_series(&k, &want);
                 kver_done(&k);
                 if (!same || kver_compare(rel, release) >= 0)
                         continue;

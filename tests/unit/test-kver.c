@@ -89,6 +89,21 @@ static void test_kver_compare(void **state) {
         assert_true(kver_compare("6.1.0-57-cloud-amd64", "6.1.0-56-cloud-amd64") > 0);
         assert_true(kver_compare("6.1.0-57-cloud-amd64", "6.6.0-1-cloud-amd64") < 0);
         /* not kernel releases: plain dpkg ordering */
+        {
+                KernelRelease a = { .abi = -1 }, b = { .abi = -1 }, c = { .abi = -1 }, d = { .abi = -1 }, e = { .abi = -1 };
+
+                assert_int_equal(kver_parse("6.1.0-56-cloud-amd64", &a), 0);
+                assert_int_equal(kver_parse("6.1.0-9-cloud-amd64", &b), 0);
+                assert_int_equal(kver_parse("6.12.118+deb13-cloud-amd64", &c), 0);
+                assert_int_equal(kver_parse("6.1.0-56-amd64", &d), 0);
+                assert_int_equal(kver_parse("6.1.0-56", &e), 0);
+                assert_true(kver_same_series(&a, &b));
+                assert_false(kver_same_series(&a, &c));
+                assert_false(kver_same_series(&a, &d));
+                assert_false(kver_same_series(&a, &e));
+                assert_false(kver_same_series(&e, &e));
+                kver_done(&a), kver_done(&b), kver_done(&c), kver_done(&d), kver_done(&e);
+        }
         assert_true(kver_compare("abc", "abd") < 0);
 }
 
