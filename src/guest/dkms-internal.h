@@ -27,7 +27,6 @@ int dkms_add_source_dir(Guest *gu, const char *src, char **ret_name, char **ret_
 int dkms_add_source_deb(Guest *gu, const char *deb, char **ret_name, char **ret_version);
 
 /* dkms-sign.c */
-bool dkms_signed_by(const ModSig *have, const ModSig *want);
 const char *dkms_signer_name(const ModSig *s);
 int dkms_guest_signer(Guest *gu, const DkmsRequest *req, ModSig *ret);
 int dkms_sign_in_guest(Guest *gu, const DkmsRequest *req, const char *kver, const char *path);

@@ -63,6 +63,9 @@ typedef struct DkmsCell {
 /* Tries every module (or only `only`) against every kernel with headers in
  * the guest, and every kernel whose headers are in packages (installed
  * first); the guest is a throw-away overlay. */
+/* have is a signature by want (NULL: anyone, or none). */
+bool dkms_signed_by(const ModSig *have, const ModSig *want);
+
 int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, const char *build_cache,
                 DkmsCell **ret, size_t *ret_n);
 void dkms_cells_free(DkmsCell *c, size_t n);

@@ -367,14 +367,6 @@ static PinRequest pin_request(const Repair *rp) {
         };
 }
 
-/* With --sign-key, a module counts only if the site's key signed it. */
-static bool signed_as_asked(const Repair *rp, const ModSig *have) {
-        const ModSig *want = &rp->site_signer;
-
-        return !rp->plan->sign_key || (have->key_id && want->key_id && strcmp(have->key_id, want->key_id) == 0 &&
-                                       have->signer && want->signer && strcmp(have->signer, want->signer) == 0);
-}
-
 /* repair, on most nights: the image already boots the newest kernel the
  * sources offer, held, with the modules built for it, and nothing to
  * purge. Decided from the inspection and the package directory: no
@@ -401,7 +393,9 @@ static bool repair_is_settled(Repair *rp) {
                         for (size_t j = 0; j < d->n_kernels; j++)
                                 built = built || (strcmp(d->kernels[j].kernel, release) == 0 &&
                                                   d->kernels[j].state == DKMS_INSTALLED &&
-                                                  signed_as_asked(rp, &d->kernels[j].signature));
+                                                  /* with --sign-key, signed by the site's key */
+                                                  dkms_signed_by(&d->kernels[j].signature,
+                                                                 pl->sign_key ? &rp->site_signer : NULL));
                 }
                 if (!built)
                         return false;
@@ -615,11 +609,7 @@ static void held_back(Repair *rp, int r) {
                 w += strlen(image) + 2;
         log_reset_failure();
         (void) log_fail(code, r, "%s: held back at %s: %s failed for %s: %s", image, rp->pin.roll.from,
-                        step_to_string(rp->steps[STEP_BOOT_TEST].ran && !rp->steps[STEP_BOOT_TEST].ok ? STEP_BOOT_TEST
-                                       : rp->steps[STEP_VERIFY].ran && !rp->steps[STEP_VERIFY].ok ? STEP_VERIFY
-                                       : rp->steps[STEP_DKMS].ran && !rp->steps[STEP_DKMS].ok ? STEP_DKMS
-                                       : STEP_COMMIT),
-                        rp->pin.release, w);
+                        repair_failed_step(rp) ?: step_to_string(STEP_COMMIT), rp->pin.release, w);
         for (StepId s = 0; s < _STEP_MAX; s++)
                 if (rp->steps[s].ran && !rp->steps[s].ok && rp->steps[s].error) {
                         free(rp->steps[s].error);
