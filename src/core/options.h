@@ -23,6 +23,7 @@ typedef enum VerbId {
         VERB_FETCH,
         VERB_ACCEL,
         VERB_CLUSTER_TEST,
+        VERB_FORECAST,
         _VERB_MAX,
 } VerbId;
 #define VERB(v) (1u << VERB_##v)

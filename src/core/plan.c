@@ -17,6 +17,7 @@ void options_done(Options *o) {
         strv_free(o->modules);
         strv_free(o->build_configs);
         strv_free(o->expect_modules);
+        strv_free(o->forecast_from);
         *o = (Options) {};
 }
 
@@ -24,6 +25,7 @@ const char *plan_verb_to_string(PlanVerb v) {
         static const char *const names[] = {
                 [PLAN_INSPECT] = "inspect", [PLAN_PIN] = "pin", [PLAN_DKMS] = "dkms", [PLAN_MATRIX] = "dkms",
                 [PLAN_BOOT_TEST] = "boot-test", [PLAN_REPAIR] = "repair", [PLAN_FETCH] = "fetch",
+                [PLAN_FORECAST] = "forecast",
         };
 
         return (size_t) v < ELEMENTSOF(names) && names[v] ? names[v] : "?";
@@ -186,6 +188,67 @@ static int plan_fetch(const Options *o, Plan *pl, char **ret_error) {
         return 0;
 }
 
+/* A series (6.12) or a release or prefix of one (6.12.57+deb13): what
+ * --kernel takes too. */
+static bool kernel_word_ok(const char *k) {
+        size_t major = strspn(k, "0123456789");
+
+        return major > 0 && k[major] == '.' && k[major + 1] >= '0' && k[major + 1] <= '9' &&
+               strspn(k, "0123456789abcdefghijklmnopqrstuvwxyz.+~-") == strlen(k);
+}
+
+/* The forecast's kernel and where it comes from: repair does it after the
+ * commit when a profile or --forecast asks (--no-forecast: never). */
+static int plan_forecast_source(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
+        int r;
+
+        pl->forecast = o->no_forecast ? NULL : o->forecast ? o->forecast : p->forecast;
+        if (!pl->forecast)
+                return 0;
+        pl->forecast_packages = o->forecast_packages ? o->forecast_packages : p->forecast_packages;
+        pl->forecast_from = o->forecast_from ? o->forecast_from : p->forecast_from;
+        if (!kernel_word_ok(pl->forecast))
+                return refuse(ret_error, pl->verb, "--forecast %s: not a kernel series such as 6.12", pl->forecast);
+        if (pl->forecast_from && !pl->forecast_packages)
+                return refuse(ret_error, pl->verb, "fetching the forecast's kernel (--forecast-from, [forecast] fetch-from) "
+                              "needs the directory to fetch into: --forecast-packages DIR or [forecast] packages");
+        r = plan_fetch_from(pl->forecast_from, o->forecast_from ? "--forecast-from" : "[forecast] fetch-from", pl->verb,
+                            ret_error);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static int plan_forecast(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
+        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
+        int r;
+
+        if (!p)
+                p = &none;
+        pl->profile_name = p->name;
+        pl->profile_path = o->profile;
+        if (!pl->image)
+                pl->image = p->image;
+        if (!pl->image)
+                return refuse(ret_error, pl->verb, "no image: give IMAGE or a profile with [image] path");
+        r = plan_forecast_source(o, p, pl, ret_error);
+        if (r < 0)
+                return r;
+        if (!pl->forecast)
+                return refuse(ret_error, pl->verb, "no kernel to forecast: give --forecast SERIES or [forecast] kernel in a profile");
+        pl->flavour = p->flavour;
+        pl->modules = o->modules ? o->modules : p->modules;
+        pl->build_configs = o->build_configs ? o->build_configs : p->build_configs;
+        pl->source = o->source ? o->source : p->source;
+        pl->sign_key = o->sign_key ? o->sign_key : p->sign_key;
+        pl->sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
+        pl->build_cache = o->build_cache ? o->build_cache : p->build_cache;
+        pl->mirror = o->mirror ? o->mirror : p->mirror;
+        pl->allow_unsigned = o->allow_unsigned;
+        pl->boot_test = o->used & OPT_NO_BOOT_TEST ? false : p->boot_test != 0;
+        return plan_boot_test(o, p, pl, ret_error);
+}
+
 static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
         static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
         int r;
@@ -231,6 +294,9 @@ static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_
         r = plan_fetch_from(pl->fetch_from, o->from ? "--from" : "[kernel] fetch-from", pl->verb, ret_error);
         if (r < 0)
                 return r;
+        r = plan_forecast_source(o, p, pl, ret_error);
+        if (r < 0)
+                return r;
         r = plan_output(o, pl, ret_error);
         if (r < 0)
                 return r;
@@ -270,6 +336,9 @@ int plan_make(PlanVerb verb, const Options *o, const Profile *p, const char *ima
                 break;
         case PLAN_REPAIR:
                 r = plan_repair(o, p, &pl, ret_error);
+                break;
+        case PLAN_FORECAST:
+                r = plan_forecast(o, p, &pl, ret_error);
                 break;
         }
         if (r < 0)

@@ -46,6 +46,9 @@
 #define OPT_KEEP_KERNELS OPT_BIT(32)
 #define OPT_ROLL OPT_BIT(33)           /* --roll, --no-roll */
 #define OPT_FORMAT OPT_BIT(34)
+#define OPT_FORECAST OPT_BIT(35)        /* --forecast, --no-forecast */
+#define OPT_FORECAST_PACKAGES OPT_BIT(36)
+#define OPT_FORECAST_FROM OPT_BIT(37)
 
 /* What the command line said, as given: a field is set only if its OPT_
  * bit is in used (lists: non-NULL). Strings point into argv. */
@@ -79,6 +82,11 @@ typedef struct Options {
 
         const char *serial_dir, *images;  /* cluster-test */
         bool keep_going;
+
+        const char *forecast;       /* --forecast SERIES */
+        bool no_forecast;
+        const char *forecast_packages;
+        char **forecast_from;
 } Options;
 
 void options_done(Options *o);
@@ -91,6 +99,7 @@ typedef enum PlanVerb {
         PLAN_BOOT_TEST,
         PLAN_REPAIR,
         PLAN_FETCH,
+        PLAN_FORECAST,
 } PlanVerb;
 
 /* What one run does: the command line over the profile, every value
@@ -136,6 +145,12 @@ typedef struct Plan {
         bool network_units_fail;    /* units failing only for want of the network's servers fail the boot */
 
         const char *junit;
+
+        /* can the pin be lifted? the site's modules against the distribution's
+         * newest kernel, on a throw-away overlay (repair: after the commit) */
+        const char *forecast;       /* the series, e.g. 6.12; NULL: no forecast */
+        const char *forecast_packages;
+        char **forecast_from;
 } Plan;
 
 #define PLAN_TIMEOUT_DEFAULT 300

@@ -260,6 +260,9 @@ void profile_done(Profile *p) {
         free(p->expect_kernel);
         strv_free(p->expect_modules);
         free(p->uefi_vars);
+        free(p->forecast);
+        free(p->forecast_packages);
+        strv_free(p->forecast_from);
         *p = (Profile) {};
 }
 

@@ -41,6 +41,10 @@ typedef struct Profile {
         char *uefi_vars;        /* OVMF variable store to start from (a MOK enrolled) */
         int network_units_fail; /* [boot-test] network-units = fail: units that failed only for want of
                                  * the network's servers fail the boot too (default warn) */
+
+        char *forecast;         /* [forecast] kernel: the series the pin would be lifted to */
+        char *forecast_packages;
+        char **forecast_from;
 } Profile;
 
 /* Parses text as the profile at path. On a bad line: -EINVAL and

@@ -8,7 +8,7 @@
  * everything a person can type, an argument exactly where a value is
  * taken, profile keys only in known sections and never twice. */
 static void test_table(void **state) {
-        static const char *const sections[] = { "image", "kernel", "dkms", "boot-test" };
+        static const char *const sections[] = { "image", "kernel", "dkms", "boot-test", "forecast" };
 
         (void) state;
         assert_true(n_option_specs > 40);

@@ -157,12 +157,69 @@ static void test_profile_values(void **state) {
         assert_false(pl.network);
 }
 
+/* The forecast: the profile's [forecast] unless the command line says
+ * otherwise; repair does it after the commit, forecast alone needs one. */
+static void test_forecast(void **state) {
+        char *trixie[] = { "trixie", "trixie-security", NULL }, *bad[] = { "not a source!", NULL };
+        Options o = { .used = OPT_OUTPUT, .in_place = true };
+        Profile p = profile();
+        char *error = NULL;
+        Plan pl;
+
+        (void) state;
+        assert_int_equal(plan_make(PLAN_REPAIR, &o, &p, NULL, &pl, &error), 0);
+        assert_null(pl.forecast);                              /* none asked */
+        p.forecast = "6.12";
+        p.forecast_packages = "/srv/kpin/kernel-6.12";
+        p.forecast_from = trixie;
+        assert_int_equal(plan_make(PLAN_REPAIR, &o, &p, NULL, &pl, &error), 0);
+        assert_string_equal(pl.forecast, "6.12");
+        assert_string_equal(pl.forecast_packages, "/srv/kpin/kernel-6.12");
+        assert_ptr_equal(pl.forecast_from, trixie);
+        assert_string_equal(pl.kernel, "6.1");                 /* the pin's own series is untouched */
+        o.used |= OPT_FORECAST;
+        o.no_forecast = true;
+        assert_int_equal(plan_make(PLAN_REPAIR, &o, &p, NULL, &pl, &error), 0);
+        assert_null(pl.forecast);                              /* --no-forecast */
+
+        /* kpin forecast: no output, the profile's image, modules and boot test */
+        o = (Options) { .used = OPT_FORECAST, .forecast = "6.12.57" };
+        assert_int_equal(plan_make(PLAN_FORECAST, &o, &p, NULL, &pl, &error), 0);
+        assert_string_equal(pl.forecast, "6.12.57");
+        assert_string_equal(pl.image, "/srv/images/hpc-compute.qcow2");
+        assert_false(pl.write);
+        assert_true(pl.boot_test);
+
+        p.forecast_packages = NULL;
+        assert_int_equal(plan_make(PLAN_FORECAST, &o, &p, NULL, &pl, &error), -EINVAL);
+        assert_string_equal(error, "forecast: fetching the forecast's kernel (--forecast-from, [forecast] fetch-from) "
+                                   "needs the directory to fetch into: --forecast-packages DIR or [forecast] packages");
+        free(error);
+        p.forecast_from = NULL;
+        o.forecast = "twelve";
+        assert_int_equal(plan_make(PLAN_FORECAST, &o, &p, NULL, &pl, &error), -EINVAL);
+        assert_string_equal(error, "forecast: --forecast twelve: not a kernel series such as 6.12");
+        free(error);
+        o = (Options) {};
+        p.forecast = NULL;
+        assert_int_equal(plan_make(PLAN_FORECAST, &o, &p, NULL, &pl, &error), -EINVAL);
+        assert_string_equal(error, "forecast: no kernel to forecast: give --forecast SERIES or [forecast] kernel in a profile");
+        free(error);
+        o = (Options) { .used = OPT_FORECAST | OPT_FORECAST_PACKAGES | OPT_FORECAST_FROM, .forecast = "6.12",
+                        .forecast_packages = "/d", .forecast_from = bad };
+        assert_int_equal(plan_make(PLAN_FORECAST, &o, NULL, "a.qcow2", &pl, &error), -EINVAL);
+        assert_string_equal(error, "forecast: --forecast-from not a source!: not a Debian suite name or a "
+                                   "\"deb URI SUITE COMPONENT\" line");
+        free(error);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_command_line_beats_profile),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_profile_values),
+                cmocka_unit_test(test_forecast),
         };
         return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }

@@ -37,6 +37,10 @@ static void test_good(void **state) {
         assert_int_equal(p.memory_mb, 2048);
         assert_string_equal(p.uefi_vars, "images/OVMF_VARS-mok.fd");
         assert_int_equal(p.network_units_fail, 1);
+        assert_string_equal(p.forecast, "6.12");
+        assert_string_equal(p.forecast_packages, "images/kernel-6.12");
+        assert_int_equal(strv_length(p.forecast_from), 2);
+        assert_string_equal(p.forecast_from[1], "trixie-security");
         profile_done(&p);
         free(text);
 }
