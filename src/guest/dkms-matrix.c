@@ -33,6 +33,7 @@ void dkms_cells_free(DkmsCell *c, size_t n) {
                 free(c[i].kernel);
                 free(c[i].error);
                 free(c[i].log);
+                strv_free(c[i].modules);
         }
         free(c);
 }

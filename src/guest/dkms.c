@@ -20,6 +20,7 @@
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/progress.h"
 #include "shared/strbuf.h"
 #include "shared/spawn.h"
 #include "shared/strv.h"
@@ -385,5 +386,129 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
         }
         *ret = res;
         res = (DkmsResult) {};
+        return 0;
+}
+
+/* The kernel module a file holds: /lib/modules/K/updates/dkms/canary.ko.xz
+ * is canary. */
+static char *module_of_file(const char *path) {
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *ko = strstr(base, ".ko");
+
+        return ko ? strndup(base, ko - base) : strdup(base);
+}
+
+static int forecast_one(Guest *gu, const char *name, const char *version, const char *kver, const DkmsRequest *req,
+                        DkmsCell *c) {
+        _cleanup_(dkms_result_done) DkmsResult one = { .n_modules = 1 };
+        bool changed = false;
+        double t0 = monotonic_s();
+        int r;
+
+        if (!(c->name = strdup(name)) || !(c->version = strdup(version)) || !(c->kernel = strdup(kver)) ||
+            !(one.modules = calloc(1, sizeof(DkmsBuilt))))
+                return -ENOMEM;
+        progress_begin("forecast");
+        {
+                _cleanup_free_ char *what = strprintf("building %s/%s for %s", name, version, kver);
+
+                progress_update(what);
+        }
+        r = build_one(gu, name, version, kver, req, &one.modules[0], &changed);
+        progress_end();
+        c->seconds = monotonic_s() - t0;
+        if (r < 0 && log_failure_exit_code() != KPIN_EXIT_DKMS)
+                return r;
+        c->built = r >= 0;
+        c->cached = one.modules[0].cache && strcmp(one.modules[0].cache, "hit") == 0;
+        if (r < 0) {
+                dkms_first_build_error(gu, name, version, kver, &c->error, &c->log);
+                if (!c->error) {
+                        const char *m = log_failure_message() ?: "?", *colon = strstr(m, kver);
+
+                        /* "IMAGE: dkms install N/V for KVER failed: why": the why */
+                        colon = colon ? strstr(colon, ": ") : NULL;
+                        c->error = strdup(colon ? colon + 2 : m);
+                }
+                log_reset_failure();
+                if (!c->error)
+                        return -ENOMEM;
+                {
+                        /* one line, its path in the build tree left out */
+                        _cleanup_free_ char *tree = strprintf("/var/lib/dkms/%s/%s/build/", name, version);
+                        char *line = first_line(c->error);
+
+                        if (!tree || !line)
+                                return free(line), -ENOMEM;
+                        free(c->error);
+                        c->error = startswith(line, tree) ? strdup(line + strlen(tree)) : strdup(line);
+                        free(line);
+                        return c->error ? 0 : -ENOMEM;
+                }
+        }
+        STRV_FOREACH(f, one.modules[0].files)
+                if ((r = strv_consume(&c->modules, module_of_file(*f))) < 0)
+                        return r;
+        return 0;
+}
+
+int dkms_forecast(Guest *gu, const GuestState *st, const DkmsRequest *req, const char *kver, DkmsCell **ret,
+                  size_t *ret_n) {
+        _cleanup_strv_free_ char **names = NULL, **versions = NULL;
+        DkmsCell *cells = NULL;
+        size_t n = 0;
+        int r;
+
+        STRV_FOREACH(c, req->build_configs)
+                if ((r = dkms_copy_build_config(gu, *c)) < 0)
+                        return r;
+        if (req->source) {
+                _cleanup_free_ char *nm = NULL, *v = NULL;
+
+                r = endswith(req->source, ".deb") ? dkms_add_source_deb(gu, req->source, &nm, &v)
+                                                  : dkms_add_source_dir(gu, req->source, &nm, &v);
+                if (r < 0)
+                        return r;
+                if ((r = strv_consume(&names, TAKE_PTR(nm))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
+                        return r;
+        }
+        STRV_FOREACH(m, req->modules) {
+                _cleanup_free_ char *nm = NULL, *v = NULL;
+
+                r = dkms_resolve_module(gu, *m, &nm, &v);
+                if (r < 0)
+                        return r;
+                if (strv_contains(names, nm))
+                        continue;
+                if ((r = strv_consume(&names, TAKE_PTR(nm))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
+                        return r;
+        }
+        /* none named: every module DKMS would build for the new kernel */
+        for (size_t i = 0; !req->source && !req->modules && i < st->n_dkms; i++) {
+                _cleanup_(dkms_conf_done) DkmsConf conf = {};
+
+                if (strv_contains(names, st->dkms[i].name))
+                        continue;
+                r = dkms_read_conf(gu, st->dkms[i].name, st->dkms[i].version, &conf);
+                if (r < 0)
+                        return r;
+                if (!conf.autoinstall)
+                        continue;
+                if ((r = strv_extend(&names, st->dkms[i].name)) < 0 || (r = strv_extend(&versions, st->dkms[i].version)) < 0)
+                        return r;
+        }
+        if (names) {
+                cells = calloc(strv_length(names), sizeof(DkmsCell));
+                if (!cells)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; names && names[i]; i++) {
+                r = forecast_one(gu, names[i], versions[i], kver, req, &cells[n++]);
+                if (r < 0) {
+                        dkms_cells_free(cells, n);
+                        return r;
+                }
+        }
+        *ret = cells;
+        *ret_n = n;
         return 0;
 }

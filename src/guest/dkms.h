@@ -57,6 +57,7 @@ typedef struct DkmsCell {
         bool cached;               /* built before: its build cache entry for the same inputs */
         char *error;               /* first compiler error when it failed */
         char *log;
+        char **modules;            /* dkms_forecast: the kernel modules it installed (canary, ...) */
         double seconds;
 } DkmsCell;
 
@@ -69,3 +70,11 @@ bool dkms_signed_by(const ModSig *have, const ModSig *want);
 int dkms_matrix(Guest *gu, const GuestState *st, const char *only, const PkgDir *packages, const char *build_cache,
                 DkmsCell **ret, size_t *ret_n);
 void dkms_cells_free(DkmsCell *c, size_t n);
+
+/* Can the pin be lifted? Each module the site cares about (req->modules and
+ * req->source, else every registered module that DKMS builds for a new
+ * kernel), built and installed for kver as dkms_step does, the build cache
+ * both ways: a module that does not build is a cell with its first
+ * compiler error, not a failure. The guest is a throw-away overlay. */
+int dkms_forecast(Guest *gu, const GuestState *st, const DkmsRequest *req, const char *kver, DkmsCell **ret,
+                  size_t *ret_n);
