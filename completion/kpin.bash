@@ -26,7 +26,7 @@ _kpin() {
 		return ;;
 	--from) mapfile -t COMPREPLY < <(compgen -W "bookworm bookworm-security bookworm-updates bookworm-backports" -- "$cur"); return ;;
 	--kernel) mapfile -t COMPREPLY < <(compgen -W "6.1 6.6" -- "$cur"); return ;;
-	--packages | --source | --build-cache | -d | --serial-dir | --images) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+	--packages | --source | --build-cache | -d | --serial-dir | --images | --forecast-packages) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
 	--profile)
 		mapfile -t COMPREPLY < <(compgen -f -X '!*.conf' -- "$cur"; compgen -d -- "$cur"
 			[ -n "$cur" ] || compgen -G "/etc/kpin/images/*.conf"; compgen -G "/usr/share/kpin/images/*.conf")

@@ -65,7 +65,7 @@ static int read_host_file(const char *path, size_t max, const char *what, char *
         return 0;
 }
 
-static int load_profile(const char *path, Profile *ret) {
+int kpin_load_profile(const char *path, Profile *ret) {
         _cleanup_free_ char *text = NULL, *error = NULL;
         int r;
 
@@ -107,7 +107,7 @@ int cmd_repair(Context *ctx, char **args) {
         Plan plan;
         int r;
 
-        if (o->profile && (r = load_profile(o->profile, &prof)) < 0)
+        if (o->profile && (r = kpin_load_profile(o->profile, &prof)) < 0)
                 return r;
         if (args[0] && o->packer_manifest)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "repair: give IMAGE or --packer-manifest, not both");

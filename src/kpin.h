@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "core/plan.h"
+#include "core/profile.h"
 #include "report/run.h"
 #include "repair/pipeline.h"
 #include "vm/accel.h"
@@ -31,6 +32,8 @@ static inline ReportOptions context_report_options(const Context *c) {
 
 /* Runs a plan through the pipeline and reports it as its verb does. */
 int kpin_run_plan(Context *ctx, const Plan *plan);
+/* Reads and parses --profile FILE (a one-line usage error if it is bad). */
+int kpin_load_profile(const char *path, Profile *ret);
 
 int cmd_accel(Context *ctx, char **args);
 int cmd_inspect(Context *ctx, char **args);
@@ -40,3 +43,4 @@ int cmd_boot_test(Context *ctx, char **args);
 int cmd_repair(Context *ctx, char **args);
 int cmd_fetch(Context *ctx, char **args);
 int cmd_cluster_test(Context *ctx, char **args);
+int cmd_forecast(Context *ctx, char **args);

@@ -60,6 +60,15 @@ static const Verb verbs[] = {
           "VMs share, each with its name, address and /etc/hosts; run the\n"
           "checks inside each node and the shared-filesystem check across\n"
           "them; a table of node x check, exit 0 only if all passed" },
+        { "forecast", VERB_FORECAST, 0, 1, cmd_forecast,
+          "forecast [IMAGE] [--profile FILE] --forecast SERIES [--forecast-packages DIR\n"
+          "           [--forecast-from SOURCE]...] [--module NAME[/VER]]... [--source DIR|FILE.deb]\n"
+          "           [--build-cache DIR] [the boot-test options] [--no-boot-test]",
+          "Can the pin be lifted? Install the newest kernel of SERIES (the\n"
+          "image's own, from DIR, or fetched) in a throw-away overlay, build\n"
+          "the modules for it (the named ones, else every one DKMS builds),\n"
+          "boot it if they all build, and say per module whether the pin is\n"
+          "still needed; the image is never written. Exit 0: it can be lifted" },
         { "accel", VERB_ACCEL, 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]",
           "Say whether kpin will use KVM or TCG here, and why (it boots\n"
           "a host kernel under KVM and waits for its banner)" },

@@ -14,7 +14,7 @@
 #include "core/probe.h"
 #include "guest/apt.h"
 #include "guest/probe.h"
-#include "pipeline.h"
+#include "pipeline-internal.h"
 #include "shared/cleanup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
@@ -43,6 +43,7 @@ void repair_done(Repair *rp) {
         free(rp->settled);
         dkms_result_done(&rp->dkms);
         boot_tests_done(&rp->boot);
+        forecast_done(&rp->forecast);
         modsig_done(&rp->site_signer);
         free(rp->sign_key_path);
         free(rp->sign_cert_path);
@@ -210,7 +211,7 @@ static FetchRequest fetch_request(const Plan *pl) {
 }
 
 /* The image is checked before anything is probed or started. */
-static int open_step(Repair *rp, const RunOptions *o) {
+int repair_open(Repair *rp, const RunOptions *o) {
         const Plan *pl = rp->plan;
         SessionOptions so = {
                 .mode = pl->write ? SESSION_WRITE
@@ -299,7 +300,7 @@ static const char *dpkg_arch(const GuestState *st) {
 /* The packages the pin installs, fetched with the host's apt from where
  * the plan says, resolved against the guest's packages and its own
  * sources (for what the kernel needs from the image's suite). */
-static int fetch_step(Repair *rp) {
+int repair_fetch(Repair *rp) {
         const Plan *pl = rp->plan;
         Guest *gu = rp->session.gu;
         _cleanup_free_ char *flavour = NULL, *status = NULL, *keydir = NULL;
@@ -331,7 +332,7 @@ static int fetch_step(Repair *rp) {
                 req.status_len = len;
                 req.guest_sources = &sources;
                 req.arch = dpkg_arch(rp->before);
-                req.installed_ok = pl->verb == PLAN_REPAIR;
+                req.installed_ok = pl->verb != PLAN_FETCH;
                 r = fetch_kernel(&req, rp->archives, &rp->fetch);
                 /* it took over what fetch_archives_check read: the shell goes now */
                 rp->archives = fetch_archives_free(rp->archives);
@@ -526,7 +527,7 @@ static int verify_step(Repair *rp) {
  * credentials where the guest's systemd takes them, else written into the
  * overlay from this same appliance, after a clean copy of the overlay is
  * kept for the commit. */
-static int boot_test_step(Repair *rp) {
+int repair_boot_test(Repair *rp) {
         const Plan *pl = rp->plan;
         const GuestState *st = rp->after ? rp->after : rp->before;
         char token[BOOT_TEST_TOKEN_LEN + 1], mac[18];
@@ -619,8 +620,8 @@ static void held_back(Repair *rp, int r) {
 
 int repair_run(Repair *rp, const Plan *pl, const RunOptions *o) {
         static int (*const run[_STEP_MAX])(Repair *rp) = {
-                [STEP_FETCH] = fetch_step, [STEP_PIN] = pin_step, [STEP_DKMS] = dkms_step_run, [STEP_VERIFY] = verify_step,
-                [STEP_BOOT_TEST] = boot_test_step, [STEP_COMMIT] = commit_step,
+                [STEP_FETCH] = repair_fetch, [STEP_PIN] = pin_step, [STEP_DKMS] = dkms_step_run, [STEP_VERIFY] = verify_step,
+                [STEP_BOOT_TEST] = repair_boot_test, [STEP_COMMIT] = commit_step,
         };
         int r;
 
@@ -638,7 +639,7 @@ int repair_run(Repair *rp, const Plan *pl, const RunOptions *o) {
                 return r;
 
         step_begin(rp, STEP_OPEN);
-        r = step_end(rp, STEP_OPEN, open_step(rp, o));
+        r = step_end(rp, STEP_OPEN, repair_open(rp, o));
         for (StepId s = STEP_OPEN; r >= 0 && s < _STEP_MAX; s++) {
                 if (s > STEP_OPEN && rp->steps[s].planned) {
                         step_begin(rp, s);
@@ -653,6 +654,10 @@ int repair_run(Repair *rp, const Plan *pl, const RunOptions *o) {
                 r = session_close(&rp->session); /* inspect: a read-only appliance */
         if (r < 0 && rp->pin_ran && rp->pin.roll.from)
                 held_back(rp, r);
+        /* can the pin be lifted? asked of what the run leaves, never
+         * changing it; a forecast that cannot run is a warning */
+        if (r >= 0 && pl->forecast)
+                (void) repair_forecast(pl, o, repair_target(rp) ?: pl->image, &rp->forecast);
         return r;
 }
 
@@ -662,7 +667,7 @@ int repair_matrix(const Plan *pl, const RunOptions *o, DkmsCell **ret, size_t *r
 
         if (pl->packages && (r = pkgdir_load(pl->packages, &rp.pkgdir)) < 0)
                 return r;
-        r = open_step(&rp, o);
+        r = repair_open(&rp, o);
         if (r < 0)
                 return r;
         r = dkms_matrix(rp.session.gu, rp.before, pl->modules ? pl->modules[0] : NULL, rp.pkgdir, pl->build_cache, ret,

@@ -45,6 +45,26 @@ typedef struct RunOptions {
         char * const *allow_backing;
 } RunOptions;
 
+/* Can the pin be lifted? The site's modules against the newest kernel of
+ * a later series (the distribution's own), on a throw-away overlay. */
+typedef struct Forecast {
+        bool ran;               /* asked for, and it got as far as a kernel */
+        char *series;           /* as asked: 6.12 */
+        char *release;          /* the newest of it found: 6.12.57+deb13-cloud-amd64 */
+        char *version;          /* its Debian version */
+        bool installed;         /* it came from packages (else the image had it) */
+        DkmsCell *modules;      /* each module for it: built (or from the cache), or its first error */
+        size_t n_modules, n_failed;
+        bool boot_ran, boot_ok;
+        double boot_seconds;
+        char *boot_error;
+        bool lifted;            /* every module built and the kernel booted with them loaded */
+        char *problem;          /* it could not run: the one-line error it would have given */
+        double seconds;
+} Forecast;
+
+void forecast_done(Forecast *f);
+
 /* The run and everything it found: the only owner of the guest's state. */
 typedef struct Repair {
         const Plan *plan;
@@ -64,6 +84,7 @@ typedef struct Repair {
         bool dkms_ran;
         BootTests boot;
         bool boot_ran;
+        Forecast forecast;      /* repair with [forecast]: after the commit */
 
         bool changed;
         char *settled;          /* repair: nothing to do, the image already boots this pinned kernel */
@@ -84,6 +105,11 @@ const char *step_to_string(StepId s);
 const char *repair_failed_step(const Repair *rp);
 /* Where the result went (NULL: not committed, or nowhere to go). */
 const char *repair_target(const Repair *rp);
+
+/* The forecast of plan (its forecast series, packages and sources, its
+ * modules and boot test) for image: never writes it. In ret even when it
+ * fails (then with why in problem). */
+int repair_forecast(const Plan *plan, const RunOptions *o, const char *image, Forecast *ret);
 
 /* dkms --matrix: every module against every kernel with headers, in a
  * throw-away overlay. */

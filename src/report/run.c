@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/boottest.h"
+#include "report/forecast.h"
 #include "report/json.h"
 #include "report/junit.h"
 #include "report/run.h"
@@ -28,6 +29,17 @@ static int junit_properties(const Repair *rp, char ***ret) {
                 return r;
         if (rp->settled && ((r = strv_extend(ret, "kpin.nothing-to-do")) < 0 || (r = strv_extend(ret, "true")) < 0))
                 return r;
+        if (rp->forecast.series) {
+                _cleanup_strv_free_ char **v = forecast_verdict(&rp->forecast);
+                _cleanup_(strbuf_done) StrBuf b = {};
+
+                if (!v || strbuf_join(&b, v, "; ") < 0)
+                        return -ENOMEM;
+                if ((r = strv_extend(ret, "kpin.forecast")) < 0 || (r = strv_consume(ret, strbuf_steal(&b))) < 0 ||
+                    (r = strv_extend(ret, "kpin.forecast.lifted")) < 0 ||
+                    (r = strv_extend(ret, rp->forecast.lifted ? "true" : "false")) < 0)
+                        return r;
+        }
         if (!roll->from)
                 return 0;
         summary = pin_roll_summary(roll, rp->pin.release);
@@ -175,6 +187,7 @@ static json_object *repair_json(const Repair *rp, int code, double seconds) {
                 boot_tests_to_json(&rp->boot, x);
         }
         json_object_object_add(o, "boot_test", x);
+        json_object_object_add(o, "forecast", rp->forecast.series ? forecast_to_json(&rp->forecast) : NULL);
         json_object_object_add(o, "seconds", json_object_new_double(seconds));
         return o;
 }
@@ -219,10 +232,14 @@ static void print_repair(const Repair *rp, double seconds) {
                 dkms_result_print(&rp->dkms, "  dkms:      ", "             ");
         if (rp->boot_ran)
                 boot_tests_print(&rp->boot, target ? target : pl->image, "  ");
+        if (rp->forecast.series)
+                forecast_print(&rp->forecast, "  forecast: ");
         printf("  steps:    ");
         for (StepId s = 0; s < _STEP_MAX; s++)
                 if (rp->steps[s].ran)
                         printf(" %s %.0fs", step_to_string(s), rp->steps[s].seconds);
+        if (rp->forecast.series)
+                printf(" forecast %.0fs", rp->forecast.seconds);
         printf("\n  took %.0f s", seconds);
         if (pl->profile_name)
                 printf(" (profile %s)", pl->profile_name);
