@@ -5,8 +5,9 @@
 # commits nothing; the roll installs the newest, makes it GRUB's default,
 # keeps the previous as the fallback with its module, purges the oldest
 # (keep-kernels = 2), marks the kept kernels manual and says which CVE IDs
-# the new kernel's changelog names since the old one; run again, nothing
-# to do and the file untouched. --no-roll keeps the ABI the image has; an
+# the new kernel's changelog names since the old one, and its forecast says
+# the pin is still needed on 6.12; run again, nothing to do and the file
+# untouched. --no-roll keeps the ABI the image has; an
 # exact release rolls back.
 . "$(dirname "$0")/lib.sh"
 
@@ -63,7 +64,7 @@ test_expect_success 'a roll whose module does not build: exit 8, held back at th
 '
 
 run_kpin repair "$OLDER" --profile "$ROOT/images/demo.conf" --packages "$PK" -o rolled.qcow2 \
-	--report rolled.json --junit rolled.xml
+	--forecast 6.12 --report rolled.json --junit rolled.xml
 cp out rolled.out && cp err rolled.err
 
 test_expect_success 'the roll: exit 0, old -> new with both Debian versions and the count of CVE IDs fixed' '
@@ -90,6 +91,14 @@ test_expect_success 'JUnit: the roll and its fixes as properties of the suite' '
 	xmllint --xpath "string(//property[@name=\"kpin.roll.from\"]/@value)" rolled.xml | grep -qxF "$K_OLD" &&
 	xmllint --xpath "string(//property[@name=\"kpin.roll.cve-count\"]/@value)" rolled.xml | grep -qx "$(wc -l <want-cves)" &&
 	xmllint --xpath "string(//property[@name=\"kpin.roll.cves\"]/@value)" rolled.xml | tr " " "\n" | sort | test_cmp want-cves -
+'
+
+test_expect_success 'the forecast after the commit: the pin is still needed on 6.12, said in text, JSON and JUnit' '
+	grep -q "^  forecast: pin still needed: kpin-canary 1\.0 fails on 6\.12\..*-cloud-amd64: canary\.c:.*asm/unaligned\.h" rolled.out &&
+	jq -e ".forecast | .series == \"6.12\" and .lifted == false and .problem == null" rolled.json &&
+	jq -e ".forecast.modules | length == 1 and .[0].name == \"kpin-canary\" and .[0].built == false" rolled.json &&
+	xmllint --xpath "string(//property[@name=\"kpin.forecast.lifted\"]/@value)" rolled.xml | grep -qx false &&
+	xmllint --xpath "string(//property[@name=\"kpin.forecast\"]/@value)" rolled.xml | grep -q "^pin still needed: kpin-canary 1.0 fails on 6.12"
 '
 
 run_kpin --accel tcg inspect --json rolled.qcow2
@@ -133,7 +142,7 @@ test_expect_success 'again with nothing newer: nothing to do, no pin, no boot, t
 	test_must_be 0 &&
 	grep -qxF "again.qcow2: nothing to do: it boots $K_NEW, the newest Linux 6.1 offered, held, with its modules built" out &&
 	jq -e ".ok and (.changed | not) and .nothing_to_do and .kernel == \"$K_NEW\"" again.json &&
-	jq -e "[.steps[].name] == [\"open\", \"commit\"] and .pin == null and .boot_test == null" again.json &&
+	jq -e "[.steps[].name] == [\"open\", \"commit\"] and .pin == null and .boot_test == null and .forecast == null" again.json &&
 	test "$(stat -c "%i %Y %s" again.qcow2)" = "$stamp" &&
 	test_image_unchanged again.qcow2 "$(checksum rolled.qcow2)"
 '
