@@ -60,14 +60,16 @@ static int plan_fetch_from(char * const *from, const char *what, PlanVerb verb, 
         return 0;
 }
 
+/* What a run without a profile reads: every tristate unset. */
+static const Profile no_profile = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
+
 /* The command line's value if it gave one, else the profile's. */
 #define PICK(o, bit, cl, prof) ((o)->used & (bit) ? (cl) : (prof))
 
 static int plan_boot_test(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
-        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
 
         if (!p)
-                p = &none;
+                p = &no_profile;
         pl->expect_kernel = o->expect_kernel ? o->expect_kernel : p->expect_kernel;
         pl->expect_modules = o->expect_modules ? o->expect_modules : p->expect_modules;
         pl->timeout_s = PICK(o, OPT_TIMEOUT, o->timeout_s, p->timeout_s ? p->timeout_s : PLAN_TIMEOUT_DEFAULT);
@@ -219,30 +221,44 @@ static int plan_forecast_source(const Options *o, const Profile *p, Plan *pl, ch
         return 0;
 }
 
-static int plan_forecast(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
-        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
-        int r;
-
-        if (!p)
-                p = &none;
-        pl->profile_name = p->name;
-        pl->profile_path = o->profile;
-        if (!pl->image)
-                pl->image = p->image;
-        if (!pl->image)
-                return refuse(ret_error, pl->verb, "no image: give IMAGE or a profile with [image] path");
-        r = plan_forecast_source(o, p, pl, ret_error);
-        if (r < 0)
-                return r;
-        if (!pl->forecast)
-                return refuse(ret_error, pl->verb, "no kernel to forecast: give --forecast SERIES or [forecast] kernel in a profile");
-        pl->flavour = p->flavour;
+/* The modules and how they are built, from the command line over the
+ * profile: repair and forecast alike. */
+static void plan_modules_from(const Options *o, const Profile *p, Plan *pl) {
         pl->modules = o->modules ? o->modules : p->modules;
         pl->build_configs = o->build_configs ? o->build_configs : p->build_configs;
         pl->source = o->source ? o->source : p->source;
         pl->sign_key = o->sign_key ? o->sign_key : p->sign_key;
         pl->sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
         pl->build_cache = o->build_cache ? o->build_cache : p->build_cache;
+}
+
+/* The profile's name, and its image unless the command line gave one
+ * (ways: how else to give it). */
+static int plan_image(const Options *o, const Profile *p, Plan *pl, const char *ways, char **ret_error) {
+        pl->profile_name = p->name;
+        pl->profile_path = o->profile;
+        if (!pl->image)
+                pl->image = p->image;
+        if (!pl->image)
+                return refuse(ret_error, pl->verb, "no image: give %s or a profile with [image] path", ways);
+        return 0;
+}
+
+static int plan_forecast(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
+        int r;
+
+        if (!p)
+                p = &no_profile;
+        r = plan_image(o, p, pl, "IMAGE", ret_error);
+        if (r < 0)
+                return r;
+        r = plan_forecast_source(o, p, pl, ret_error);
+        if (r < 0)
+                return r;
+        if (!pl->forecast)
+                return refuse(ret_error, pl->verb, "no kernel to forecast: give --forecast SERIES or [forecast] kernel in a profile");
+        pl->flavour = p->flavour;
+        plan_modules_from(o, p, pl);
         pl->mirror = o->mirror ? o->mirror : p->mirror;
         pl->allow_unsigned = o->allow_unsigned;
         pl->boot_test = o->used & OPT_NO_BOOT_TEST ? false : p->boot_test != 0;
@@ -250,18 +266,13 @@ static int plan_forecast(const Options *o, const Profile *p, Plan *pl, char **re
 }
 
 static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_error) {
-        static const Profile none = { .network = -1, .purge_old = -1, .hold = -1, .roll = -1, .boot_test = -1 };
         int r;
 
         if (!p)
-                p = &none;
-        pl->profile_name = p->name;
-        pl->profile_path = o->profile;
-        if (!pl->image)
-                pl->image = p->image;
-        if (!pl->image)
-                return refuse(ret_error, pl->verb,
-                              "no image: give IMAGE, --packer-manifest FILE or a profile with [image] path");
+                p = &no_profile;
+        r = plan_image(o, p, pl, "IMAGE, --packer-manifest FILE", ret_error);
+        if (r < 0)
+                return r;
         pl->pin = pl->verify = true;
         pl->kernel = o->kernel ? o->kernel : p->kernel;
         pl->flavour = o->flavour ? o->flavour : p->flavour;
@@ -272,13 +283,8 @@ static int plan_repair(const Options *o, const Profile *p, Plan *pl, char **ret_
         pl->roll = PICK(o, OPT_ROLL, o->roll, p->roll != 0);
         pl->keep_kernels = o->used & OPT_KEEP_KERNELS ? o->keep_kernels
                            : p->keep_kernels ? p->keep_kernels : PLAN_KEEP_KERNELS_DEFAULT;
-        pl->modules = o->modules ? o->modules : p->modules;
-        pl->build_configs = o->build_configs ? o->build_configs : p->build_configs;
-        pl->source = o->source ? o->source : p->source;
+        plan_modules_from(o, p, pl);
         pl->dkms = pl->modules || pl->source;
-        pl->sign_key = o->sign_key ? o->sign_key : p->sign_key;
-        pl->sign_cert = o->sign_cert ? o->sign_cert : p->sign_cert;
-        pl->build_cache = o->build_cache ? o->build_cache : p->build_cache;
         pl->fetch_from = o->from ? o->from : p->fetch_from;
         pl->mirror = o->mirror ? o->mirror : p->mirror;
         pl->allow_unsigned = o->allow_unsigned;

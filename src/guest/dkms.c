@@ -323,14 +323,15 @@ installed:
         return 0;
 }
 
-int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResult *ret) {
-        _cleanup_(dkms_result_done) DkmsResult res = {};
-        _cleanup_strv_free_ char **names = NULL, **versions = NULL;
+/* The modules a request names, each with its version: the build option
+ * files copied in first, the --source module added (then > 0), the named
+ * ones, and with all every other registered module DKMS builds for a new
+ * kernel. */
+static int collect_modules(Guest *gu, const GuestState *st, const DkmsRequest *req, bool all, char ***names,
+                           char ***versions) {
+        bool added = false;
         int r;
 
-        r = resolve_kernel(gu, st, req->kernel, &res.kernel);
-        if (r < 0)
-                return r;
         STRV_FOREACH(c, req->build_configs)
                 if ((r = dkms_copy_build_config(gu, *c)) < 0)
                         return r;
@@ -341,8 +342,8 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
                                                   : dkms_add_source_dir(gu, req->source, &n, &v);
                 if (r < 0)
                         return r;
-                res.changed = true;
-                if ((r = strv_consume(&names, TAKE_PTR(n))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
+                added = true;
+                if ((r = strv_consume(names, TAKE_PTR(n))) < 0 || (r = strv_consume(versions, TAKE_PTR(v))) < 0)
                         return r;
         }
         STRV_FOREACH(m, req->modules) {
@@ -350,29 +351,44 @@ int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResul
                 const char *slash = strchr(*m, '/');
 
                 /* the module --source just added */
-                if (names && strncmp(*m, names[0], slash ? (size_t) (slash - *m) : strlen(*m)) == 0 &&
-                    strlen(names[0]) == (slash ? (size_t) (slash - *m) : strlen(*m)))
+                if (*names && strncmp(*m, (*names)[0], slash ? (size_t) (slash - *m) : strlen(*m)) == 0 &&
+                    strlen((*names)[0]) == (slash ? (size_t) (slash - *m) : strlen(*m)))
                         continue;
                 r = dkms_resolve_module(gu, *m, &n, &v);
                 if (r < 0)
                         return r;
-                if ((r = strv_consume(&names, TAKE_PTR(n))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
+                if ((r = strv_consume(names, TAKE_PTR(n))) < 0 || (r = strv_consume(versions, TAKE_PTR(v))) < 0)
                         return r;
         }
         /* the modules the kernel's hook would have built */
-        for (size_t i = 0; req->autoinstall_all && i < st->n_dkms; i++) {
+        for (size_t i = 0; all && i < st->n_dkms; i++) {
                 _cleanup_(dkms_conf_done) DkmsConf conf = {};
 
-                if (strv_contains(names, st->dkms[i].name))
+                if (strv_contains(*names, st->dkms[i].name))
                         continue;
                 r = dkms_read_conf(gu, st->dkms[i].name, st->dkms[i].version, &conf);
                 if (r < 0)
                         return r;
                 if (!conf.autoinstall)
                         continue;
-                if ((r = strv_extend(&names, st->dkms[i].name)) < 0 || (r = strv_extend(&versions, st->dkms[i].version)) < 0)
+                if ((r = strv_extend(names, st->dkms[i].name)) < 0 || (r = strv_extend(versions, st->dkms[i].version)) < 0)
                         return r;
         }
+        return added;
+}
+
+int dkms_step(Guest *gu, const GuestState *st, const DkmsRequest *req, DkmsResult *ret) {
+        _cleanup_(dkms_result_done) DkmsResult res = {};
+        _cleanup_strv_free_ char **names = NULL, **versions = NULL;
+        int r;
+
+        r = resolve_kernel(gu, st, req->kernel, &res.kernel);
+        if (r < 0)
+                return r;
+        r = collect_modules(gu, st, req, req->autoinstall_all, &names, &versions);
+        if (r < 0)
+                return r;
+        res.changed = r > 0;
         if (!names)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "dkms: give --module NAME[/VER] or --source DIR|FILE.deb");
         res.modules = calloc(strv_length(names), sizeof(DkmsBuilt));
@@ -458,44 +474,10 @@ int dkms_forecast(Guest *gu, const GuestState *st, const DkmsRequest *req, const
         size_t n = 0;
         int r;
 
-        STRV_FOREACH(c, req->build_configs)
-                if ((r = dkms_copy_build_config(gu, *c)) < 0)
-                        return r;
-        if (req->source) {
-                _cleanup_free_ char *nm = NULL, *v = NULL;
-
-                r = endswith(req->source, ".deb") ? dkms_add_source_deb(gu, req->source, &nm, &v)
-                                                  : dkms_add_source_dir(gu, req->source, &nm, &v);
-                if (r < 0)
-                        return r;
-                if ((r = strv_consume(&names, TAKE_PTR(nm))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
-                        return r;
-        }
-        STRV_FOREACH(m, req->modules) {
-                _cleanup_free_ char *nm = NULL, *v = NULL;
-
-                r = dkms_resolve_module(gu, *m, &nm, &v);
-                if (r < 0)
-                        return r;
-                if (strv_contains(names, nm))
-                        continue;
-                if ((r = strv_consume(&names, TAKE_PTR(nm))) < 0 || (r = strv_consume(&versions, TAKE_PTR(v))) < 0)
-                        return r;
-        }
         /* none named: every module DKMS would build for the new kernel */
-        for (size_t i = 0; !req->source && !req->modules && i < st->n_dkms; i++) {
-                _cleanup_(dkms_conf_done) DkmsConf conf = {};
-
-                if (strv_contains(names, st->dkms[i].name))
-                        continue;
-                r = dkms_read_conf(gu, st->dkms[i].name, st->dkms[i].version, &conf);
-                if (r < 0)
-                        return r;
-                if (!conf.autoinstall)
-                        continue;
-                if ((r = strv_extend(&names, st->dkms[i].name)) < 0 || (r = strv_extend(&versions, st->dkms[i].version)) < 0)
-                        return r;
-        }
+        r = collect_modules(gu, st, req, !req->source && !req->modules, &names, &versions);
+        if (r < 0)
+                return r;
         if (names) {
                 cells = calloc(strv_length(names), sizeof(DkmsCell));
                 if (!cells)
