@@ -211,6 +211,10 @@ static int plan_forecast_source(const Options *o, const Profile *p, Plan *pl, ch
         pl->forecast_from = o->forecast_from ? o->forecast_from : p->forecast_from;
         if (!kernel_word_ok(pl->forecast))
                 return refuse(ret_error, pl->verb, "--forecast %s: not a kernel series such as 6.12", pl->forecast);
+        /* a forecast of the pinned series itself would always say "lifted" */
+        if ((pl->kernel ?: p->kernel) && strcmp(pl->forecast, pl->kernel ?: p->kernel) == 0)
+                return refuse(ret_error, pl->verb, "--forecast %s is the series the pin holds: forecast the one it would "
+                              "be lifted to, e.g. 6.12", pl->forecast);
         if (pl->forecast_from && !pl->forecast_packages)
                 return refuse(ret_error, pl->verb, "fetching the forecast's kernel (--forecast-from, [forecast] fetch-from) "
                               "needs the directory to fetch into: --forecast-packages DIR or [forecast] packages");

@@ -177,6 +177,12 @@ static void test_forecast(void **state) {
         assert_string_equal(pl.forecast_packages, "/srv/kpin/kernel-6.12");
         assert_ptr_equal(pl.forecast_from, trixie);
         assert_string_equal(pl.kernel, "6.1");                 /* the pin's own series is untouched */
+        p.forecast = "6.1";
+        assert_int_equal(plan_make(PLAN_REPAIR, &o, &p, NULL, &pl, &error), -EINVAL);
+        assert_string_equal(error, "repair: --forecast 6.1 is the series the pin holds: forecast the one it would be "
+                                   "lifted to, e.g. 6.12");
+        free(error);
+        p.forecast = "6.12";
         o.used |= OPT_FORECAST;
         o.no_forecast = true;
         assert_int_equal(plan_make(PLAN_REPAIR, &o, &p, NULL, &pl, &error), 0);
