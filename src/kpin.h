@@ -44,3 +44,4 @@ int cmd_repair(Context *ctx, char **args);
 int cmd_fetch(Context *ctx, char **args);
 int cmd_cluster_test(Context *ctx, char **args);
 int cmd_forecast(Context *ctx, char **args);
+int cmd_summarize(Context *ctx, char **args);

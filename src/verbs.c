@@ -69,6 +69,12 @@ static const Verb verbs[] = {
           "the modules for it (the named ones, else every one DKMS builds),\n"
           "boot it if they all build, and say per module whether the pin is\n"
           "still needed; the image is never written. Exit 0: it can be lifted" },
+        { "summarize", VERB_SUMMARIZE, 1, 4096, cmd_summarize,
+          "summarize DIR NAME... [--cluster FILE] [--junit FILE]",
+          "The night on one page, from kpin-nightly's report directory:\n"
+          "per NAME its exit (NAME.rc), report, JUnit file and log; prints\n"
+          "the table, writes DIR/summary.json, the night's JUnit file and\n"
+          "DIR/night.html (static, no scripts). Exit 0 only if all are good" },
         { "accel", VERB_ACCEL, 0, 0, cmd_accel, "accel [--accel auto|kvm|tcg] [--json]",
           "Say whether kpin will use KVM or TCG here, and why (it boots\n"
           "a host kernel under KVM and waits for its banner)" },

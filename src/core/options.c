@@ -103,8 +103,8 @@ const OptionSpec option_specs[] = {
         { "memory", 0, "MB", BOOT_LIKE | VERB(FORECAST), OPT_MEMORY, OPTK_MEGABYTES, .offset = O(memory_mb),
           .section = "boot-test", .key = "memory", .key_type = KEY_MEGABYTES, .profile_offset = P(memory_mb),
           .help_group = "boot-test", .help = "VM memory (default 1024)" },
-        { "junit", 0, "FILE", BOOT_LIKE | VERB(CLUSTER_TEST), OPT_JUNIT, OPTK_STRING, .offset = O(junit), .help_group = "boot-test",
-          .help = "One JUnit testcase per check (repair: and per step;\ncluster-test: a testsuite per node)" },
+        { "junit", 0, "FILE", BOOT_LIKE | VERB(CLUSTER_TEST) | VERB(SUMMARIZE), OPT_JUNIT, OPTK_STRING, .offset = O(junit), .help_group = "boot-test",
+          .help = "One JUnit testcase per check (repair: and per step;\ncluster-test: a testsuite per node; summarize: the\nnight's, default DIR/nightly.xml)" },
         { "serial-log", 0, "FILE", BOOT_LIKE | VERB(FORECAST), OPT_SERIAL_LOG, OPTK_STRING, .offset = O(serial_log),
           .help_group = "boot-test", .help = "The whole serial console" },
         { NULL, 0, NULL, 0, 0, OPTK_KEY, .section = "boot-test", .key = "network-units",
@@ -163,6 +163,8 @@ const OptionSpec option_specs[] = {
           .help_group = "cluster-test", .help = "Run every check of a node past a failed one" },
         { "images", 0, "DIR", VERB(CLUSTER_TEST), OPT_IMAGES, OPTK_STRING, .offset = O(images),
           .help_group = "cluster-test", .help = "Relative image paths of the cluster file are in DIR\n(default: the file's directory)" },
+        { "cluster", 0, "FILE", VERB(SUMMARIZE), OPT_CLUSTER, OPTK_STRING, .offset = O(cluster),
+          .help_group = "summarize", .help = "The night tested this cluster file: its row from\nDIR/cluster.{rc,json,xml,log}" },
         { "accel", 0, "auto|kvm|tcg", 0, 0, OPTK_GLOBAL, GLOBAL_ACCEL, .help_group = "global",
           .help = "Hardware acceleration (auto: try KVM by booting a\nkernel, fall back to TCG with a warning)" },
         { "json", 0, NULL, 0, 0, OPTK_GLOBAL, GLOBAL_JSON, .help_group = "global",
@@ -301,6 +303,7 @@ static const struct {
         { "fetch", "Options of fetch (and repair)" },
         { "forecast", "Options of forecast (and repair)" },
         { "cluster-test", "Options of cluster-test" },
+        { "summarize", "Options of summarize" },
         { "global", "Global options" },
 };
 

@@ -24,6 +24,7 @@ typedef enum VerbId {
         VERB_ACCEL,
         VERB_CLUSTER_TEST,
         VERB_FORECAST,
+        VERB_SUMMARIZE,
         _VERB_MAX,
 } VerbId;
 #define VERB(v) (1u << VERB_##v)

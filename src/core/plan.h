@@ -49,6 +49,7 @@
 #define OPT_FORECAST OPT_BIT(35)        /* --forecast, --no-forecast */
 #define OPT_FORECAST_PACKAGES OPT_BIT(36)
 #define OPT_FORECAST_FROM OPT_BIT(37)
+#define OPT_CLUSTER OPT_BIT(38)
 
 /* What the command line said, as given: a field is set only if its OPT_
  * bit is in used (lists: non-NULL). Strings point into argv. */
@@ -87,6 +88,8 @@ typedef struct Options {
         bool no_forecast;
         const char *forecast_packages;
         char **forecast_from;
+
+        const char *cluster;        /* summarize: the cluster file the night tested */
 } Options;
 
 void options_done(Options *o);
