@@ -1,7 +1,8 @@
 #!/bin/bash
 # contrib/kpin-nightly: every profile's image, two at a time; one JUnit file
 # and a summary table for the night; exit 1 when any image failed, and the
-# failed ones untouched; a profile with [forecast] has its verdict in the row.
+# failed ones untouched; a profile with [forecast] has its verdict in the row;
+# the night as one static page.
 . "$(dirname "$0")/lib.sh"
 
 REPAIRED=$(repaired_trixie) || exit 1
@@ -72,6 +73,19 @@ test_expect_success 'one JUnit file for the night: a suite per image, the failur
 	test "$(xmllint --xpath "count(//testsuite[@name=\"kpin repair c-broken\"]/testcase[@name=\"open\"]/failure)" "$X")" = 1 &&
 	test "$(xmllint --xpath "count(//testsuite[@name=\"kpin repair c-broken\"]//skipped)" "$X")" = 3 &&
 	xmllint --xpath "string(//testsuite[@name=\"kpin repair d-typo\"]//failure/@message)" "$X" | grep -q "unknown key .flavor."
+'
+
+test_expect_success 'the night on one page: a row per image, its result and forecast, no scripts' '
+	H=reports/night.html &&
+	xmllint --html --noout "$H" &&
+	test "$(xmllint --html --xpath "count(//tbody/tr)" "$H")" = 4 &&
+	test "$(xmllint --html --xpath "count(//script)" "$H")" = 0 &&
+	xmllint --html --xpath "string(//tr[@id=\"a-compute\"]/td[1]/@class)" "$H" | grep -qx ok &&
+	xmllint --html --xpath "string(//tr[@id=\"c-broken\"]/td[1]/@class)" "$H" | grep -qx fail &&
+	xmllint --html --xpath "string(//tr[@id=\"b-controller\"]/td[6])" "$H" |
+		grep -q "pin still needed: kpin-canary 1.0 fails on 6.12" &&
+	xmllint --html --xpath "string(//tr[@id=\"b-controller\"]//table/tr[2]/td[3])" "$H" | grep -qx failed &&
+	xmllint --html --xpath "string(//tr[@id=\"a-compute\"]//a[text()=\"log\"]/@href)" "$H" | grep -qx a-compute.log
 '
 
 test_expect_success 'per image: its JSON report and log; failed and unchanged images untouched' '
