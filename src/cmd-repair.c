@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/manifest.h"
 #include "core/profile.h"
 #include "kpin.h"
 #include "shared/cleanup.h"
+#include "shared/fileio.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 
@@ -35,30 +34,17 @@ int kpin_run_plan(Context *ctx, const Plan *plan) {
 
 /* Reads a small host file the user named (profile, Packer manifest). */
 static int read_host_file(const char *path, size_t max, const char *what, char **ret) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0;
+        size_t n;
+        int r;
 
-        if (fd < 0)
-                return log_fail(KPIN_EXIT_USAGE, -errno, "%s: cannot read the %s: %m", path, what);
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: the %s is not a regular file", path, what);
-        if ((size_t) st.st_size > max)
-                return log_fail(KPIN_EXIT_USAGE, -EFBIG, "%s: the %s is larger than %zu KiB", path, what, max / 1024);
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return log_fail(KPIN_EXIT_USAGE, k < 0 ? -errno : -EIO, "%s: cannot read the %s: %m", path, what);
-                n += (size_t) k;
-        }
-        buf[n] = '\0';
+        r = read_file_bounded(path, max, READ_WHOLE, &buf, &n);
+        if (r == -EINVAL)
+                return log_fail(KPIN_EXIT_USAGE, r, "%s: the %s is not a regular file", path, what);
+        if (r == -EFBIG)
+                return log_fail(KPIN_EXIT_USAGE, r, "%s: the %s is larger than %zu KiB", path, what, max / 1024);
+        if (r < 0)
+                return log_fail(KPIN_EXIT_USAGE, r, "%s: cannot read the %s: %m", path, what);
         if (strlen(buf) != n)
                 return log_fail(KPIN_EXIT_USAGE, -EINVAL, "%s: the %s holds a NUL byte", path, what);
         *ret = TAKE_PTR(buf);

@@ -12,6 +12,7 @@
 #include "cluster.h"
 #include "core/netconf.h"
 #include "shared/cleanup.h"
+#include "shared/fileio.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/progress.h"
@@ -23,32 +24,6 @@
 #include "vm/netswitch.h"
 
 #define CONF_MAX (1u << 20)
-
-static int read_bounded(const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
-
-        if (fd < 0)
-                return -errno;
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < max) {
-                ssize_t k = read(fd, buf + n, max - n);
-
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = n;
-        return 0;
-}
 
 static void node_run_done(ClusterNodeRun *nr) {
         vm_free(nr->vm);
@@ -93,7 +68,7 @@ static int load(const ClusterOptions *o, ClusterRun *cr, char ****ret_checks) {
         if (!copy)
                 return -ENOMEM;
         dir = dirname(copy);
-        r = read_bounded(o->conf, CONF_MAX, &text, NULL);
+        r = read_file_bounded(o->conf, CONF_MAX, READ_HEAD, &text, NULL);
         if (r < 0)
                 return log_fail(KPIN_EXIT_USAGE, r, "%s: %m", o->conf);
         r = cluster_conf_parse(text, o->conf, dir, o->image_dir ? o->image_dir : dir, &cr->conf, &error);
@@ -124,7 +99,7 @@ static int load(const ClusterOptions *o, ClusterRun *cr, char ****ret_checks) {
 
                         if (s->checks[j].command)
                                 t = strprintf("%s\n", s->checks[j].command);
-                        else if ((r = read_bounded(s->checks[j].file, CLUSTER_CHECK_FILE_MAX, &t, &len)) < 0)
+                        else if ((r = read_file_bounded(s->checks[j].file, CLUSTER_CHECK_FILE_MAX, READ_HEAD, &t, &len)) < 0)
                                 return log_fail(KPIN_EXIT_USAGE, r, "%s: node %s: check-file %s: %m", o->conf, s->name,
                                                 s->checks[j].file);
                         else if (len >= CLUSTER_CHECK_FILE_MAX || memchr(t, '\0', len)) {
@@ -242,7 +217,7 @@ static void observe(ClusterNodeRun *nr, double now) {
                 if (stage == 2)
                         log_notice("cluster-test: node %s: kernel %s (%.0f s)", nr->node.name, b->kernel ? b->kernel : "?", now - nr->started_at);
         }
-        if (read_bounded(nr->results_log, CLUSTER_RESULTS_MAX, &text, &len) < 0)
+        if (read_file_bounded(nr->results_log, CLUSTER_RESULTS_MAX, READ_HEAD, &text, &len) < 0)
                 return;
         cluster_results_done(&nr->res);
         if (cluster_results_parse(text, len, nr->token, &nr->res) < 0)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -8,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report/night.h"
 #include "shared/cleanup.h"
+#include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
@@ -21,46 +20,6 @@
 #define MAX_REPORT (64u << 20)
 #define MAX_LOG_TAIL (256u << 10)
 #define MAX_JUNIT (64u << 20)
-
-/* A host file of at most max bytes (a log: its last max bytes); -ENOENT if
- * it is not there, -EFBIG if a whole file must be read and is larger. */
-static int read_file(const char *path, size_t max, bool tail, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0, want;
-
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        if ((size_t) st.st_size > max && !tail)
-                return -EFBIG;
-        want = (size_t) st.st_size > max ? max : (size_t) st.st_size;
-        if (tail && (size_t) st.st_size > max && lseek(fd, st.st_size - (off_t) max, SEEK_SET) < 0)
-                return -errno;
-        buf = malloc(want + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < want) {
-                ssize_t k = read(fd, buf + n, want - n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = n;
-        return 0;
-}
 
 static json_object *get(json_object *o, const char *key) {
         json_object *v = NULL;
@@ -87,7 +46,7 @@ static char *last_error_line(const char *path, bool node_lines) {
         char *last = NULL;
         regex_t re;
 
-        if (read_file(path, MAX_LOG_TAIL, true, &text, NULL) < 0)
+        if (read_file_bounded(path, MAX_LOG_TAIL, READ_TAIL, &text, NULL) < 0)
                 return NULL;
         if (regcomp(&re, node_lines ? "^kpin: (warning:|[a-z-]*: .*, [0-9]* min|node )"
                                     : "^kpin: (warning:|[a-z-]*: .*, [0-9]* min)", REG_EXTENDED | REG_NOSUB) != 0)
@@ -110,7 +69,7 @@ static bool read_rc(const char *dir, const char *name, char exit_word[static 32]
         _cleanup_free_ char *path = strprintf("%s/%s.rc", dir, name), *text = NULL;
 
         *ret_seconds = 0;
-        if (!path || read_file(path, MAX_RC_FILE, false, &text, NULL) < 0)
+        if (!path || read_file_bounded(path, MAX_RC_FILE, READ_WHOLE, &text, NULL) < 0)
                 return false;
         return sscanf(text, "%31s %u", exit_word, ret_seconds) >= 1;
 }
@@ -119,7 +78,7 @@ static json_object *read_report(const char *path) {
         _cleanup_free_ char *text = NULL;
         json_object *j;
 
-        if (read_file(path, MAX_REPORT, false, &text, NULL) < 0 || !text[0])
+        if (read_file_bounded(path, MAX_REPORT, READ_WHOLE, &text, NULL) < 0 || !text[0])
                 return NULL;
         j = json_tokener_parse(text);
         if (j && !json_object_is_type(j, json_type_object)) {
@@ -169,7 +128,7 @@ static int load_image(const char *dir, const char *name, NightRow *row) {
         if (!have_rc) {
                 /* the run never ended on its own */
                 row->case_name = "run";
-                if (read_file(noreport, 4096, false, &why, NULL) >= 0) {
+                if (read_file_bounded(noreport, 4096, READ_WHOLE, &why, NULL) >= 0) {
                         why[strcspn(why, "\n")] = '\0';
                         row->detail = TAKE_PTR(why);
                         row->case_name = "slurm";
@@ -409,7 +368,7 @@ static bool import_suites(xmlNodePtr root, const char *path) {
         xmlNodePtr top;
         bool any = false;
 
-        if (read_file(path, MAX_JUNIT, false, &text, &len) < 0 || len == 0)
+        if (read_file_bounded(path, MAX_JUNIT, READ_WHOLE, &text, &len) < 0 || len == 0)
                 return false;
         d = xmlReadMemory(text, (int) len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
         if (!d)
