@@ -172,7 +172,13 @@ static int load_image(const char *dir, const char *name, NightRow *row) {
                         row->detail = strprintf("%s%s%s", step ?: "", step ? ": " : "", line ?: "");
                 }
         }
-        return row->kernel && row->result && row->detail ? 0 : -ENOMEM;
+        if (!row->kernel || !row->result || !row->detail)
+                return -ENOMEM;
+        /* a row is one line, whatever a report's strings hold */
+        for (char *c = row->detail; *c; c++)
+                if (*c == '\n' || *c == '\r' || *c == '\t')
+                        *c = ' ';
+        return 0;
 }
 
 static int load_cluster(const char *dir, NightRow *row) {

@@ -25,7 +25,7 @@ static const char ROLLED[] =
         " \"boot_test\": {\"ok\": true, \"boots\": [{\"seconds\": 41.5, \"firmware\": \"bios\", \"accel\": \"kvm\","
         "  \"checks\": [{\"name\": \"module beegfs loads\", \"passed\": true}]}]},"
         " \"forecast\": {\"series\": \"6.12\", \"kernel\": \"6.12.57+deb13-cloud-amd64\", \"lifted\": false,"
-        "  \"verdict\": [\"pin still needed: beegfs 7.4.4 fails on 6.12.57+deb13-cloud-amd64: <ktime_get_ts>\"],"
+        "  \"verdict\": [\"pin still needed: beegfs 7.4.4 fails on 6.12.57+deb13-cloud-amd64: <ktime_get_ts>\\n  42 | x\"],"
         "  \"modules\": [{\"name\": \"beegfs\", \"version\": \"7.4.4\", \"built\": false, \"error\": \"<ktime_get_ts>\"}]}}";
 static const char FAILED[] =
         "{\"schema\": 1, \"kernel\": \"6.1.0-57-cloud-amd64\", \"ok\": false, \"changed\": false, \"failed_step\": \"dkms\"}";
@@ -91,7 +91,7 @@ static void test_table_and_json(void **state) {
         assert_non_null(strstr(text, "profile              result     kernel                       time  detail\n"));
         assert_non_null(strstr(text, "\na                    repaired   6.1.0-57-cloud-amd64         301s  rolled "
                                      "6.1.0-56-cloud-amd64 -> 6.1.0-57-cloud-amd64, 2582 CVE IDs fixed; /srv/out/a.qcow2; "
-                                     "forecast: pin still needed: beegfs 7.4.4 fails on 6.12.57+deb13-cloud-amd64: <ktime_get_ts>\n"));
+                                     "forecast: pin still needed: beegfs 7.4.4 fails on 6.12.57+deb13-cloud-amd64: <ktime_get_ts>   42 | x\n"));
         /* the log's last line that is neither a warning nor progress */
         assert_non_null(strstr(text, "\nb                    FAILED(8)  6.1.0-57-cloud-amd64         120s  dkms: kpin: b.qcow2: "
                                      "held back at 6.1.0-56-cloud-amd64: dkms failed for 6.1.0-57-cloud-amd64: x & <y>\n"));
