@@ -456,7 +456,8 @@ static const char PAGE_STYLE[] =
         "th{background:#eee}td.num{text-align:right}"
         ".ok{background:#d7f5d7}.fail{background:#f9d0d0}.warn{background:#fff0c0}.none{color:#777}"
         "table.m td,table.m th{border:1px solid #ccc;font-size:.9em;padding:.15em .4em}"
-        ".small{font-size:.85em;color:#555}";
+        ".small{font-size:.85em;color:#555}"
+        "td.num,td.files,td.k,table.m th{white-space:nowrap}";
 
 static xmlNodePtr add(xmlNodePtr parent, const char *tag, const char *text, const char *cls) {
         xmlNodePtr e = xmlNewTextChild(parent, NULL, BAD_CAST tag, text ? BAD_CAST text : NULL);
@@ -589,16 +590,21 @@ static int module_table(xmlNodePtr td, const NightRow *r) {
         return 0;
 }
 
+/* old -> new, each on a line of its own, then both Debian versions */
 static void kernel_cell(xmlNodePtr td, const NightRow *r) {
         json_object *j = r->json, *roll = get(get(j, "pin"), "roll");
-        const char *before = get_str(get(get(j, "before"), "grub"), "kernel");
-        _cleanup_free_ char *text = NULL;
+        const char *before = get_str(get(get(j, "before"), "grub"), "kernel"), *old = NULL;
 
         if (roll && get_str(roll, "from"))
-                text = strprintf("%s \u2192 %s", get_str(roll, "from"), r->kernel);
+                old = get_str(roll, "from");
         else if (get_bool(j, "changed") && before && strcmp(before, r->kernel) != 0)
-                text = strprintf("%s \u2192 %s", before, r->kernel);
-        add(td, "span", text ?: r->kernel, NULL);
+                old = before;
+        if (old) {
+                _cleanup_free_ char *from = strprintf("%s \u2192", old);
+
+                add_line(td, from, NULL);
+        }
+        add_line(td, r->kernel, NULL);
         if (roll && get_str(roll, "from_version") && get_str(roll, "to_version")) {
                 _cleanup_free_ char *v = strprintf("%s \u2192 %s", get_str(roll, "from_version"), get_str(roll, "to_version"));
 
@@ -639,7 +645,7 @@ static void forecast_cell(xmlNodePtr tr, const NightRow *r) {
 
 /* Links, relative to the page, to the files of name that are there. */
 static void links_cell(xmlNodePtr tr, const char *dir, const char *name) {
-        xmlNodePtr td = add(tr, "td", NULL, NULL);
+        xmlNodePtr td = add(tr, "td", NULL, "files");
         static const char *const kinds[][2] = { { "log", "log" }, { "json", "report" }, { "xml", "JUnit" } };
         bool first = true;
 
@@ -702,7 +708,7 @@ int night_html(const Night *n, const char *path) {
                 add_line(td, row->result, NULL);
                 if (row->detail[0] && !row->good)
                         add_line(td, row->detail, "small");
-                kernel_cell(add(tr, "td", NULL, NULL), row);
+                kernel_cell(add(tr, "td", NULL, "k"), row);
                 if (roll && get_bool(roll, "changelog_known"))
                         cves = strprintf("%lld", (long long) json_object_get_int64(get(roll, "cve_count")));
                 add(tr, "td", cves ?: "-", cves ? "num" : "none");
