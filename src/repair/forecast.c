@@ -107,7 +107,10 @@ static int forecast_boot(Repair *rp, Forecast *f) {
         if (r < 0)
                 return r;
         fp->expect_modules = expect;
+        /* a boot under TCG takes minutes: a line a minute in a log */
+        progress_begin("forecast");
         r = repair_boot_test(rp);
+        progress_end();
         fp->expect_modules = NULL;
         f->boot_ran = rp->boot_ran;
         for (size_t i = 0; i < rp->boot.n; i++)
