@@ -11,8 +11,6 @@
 #include "shared/progress.h"
 #include "shared/strv.h"
 
-#define DKMS_NO_AUTOINSTALL "/etc/dkms/no-autoinstall"
-
 void forecast_done(Forecast *f) {
         free(f->series);
         free(f->release);

@@ -405,8 +405,6 @@ static bool repair_is_settled(Repair *rp) {
         return true;
 }
 
-#define DKMS_NO_AUTOINSTALL "/etc/dkms/no-autoinstall"
-
 static int pin_step(Repair *rp) {
         const Plan *pl = rp->plan;
         Guest *gu = rp->session.gu;
